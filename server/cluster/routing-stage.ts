@@ -1,0 +1,272 @@
+// The routing stage of the pipeline: after a command is looked up and checked,
+// decide where it runs. The router (a pure function) names the owner of each key;
+// this stage runs the command here, forwards it to the owner over a peer link
+// (relaying the owner's reply unchanged), splits a multi-key command by owner and
+// merges the replies, or fans a keyspace command out to every node.
+//
+// Forwarded requests travel in an envelope, KV.FWD <proto> <path> <argv…>, whose
+// path lists the nodes passed so far: the owner routes again with its own table,
+// and a request that would revisit a node fails with the path instead of looping.
+// KV.LOCAL <proto> <argv…> runs a command on a node's own keys only (fan-out).
+
+import * as r from '../protocol/resp.js';
+import { arrayElements, integerValue, isErrorReply, stringValue } from '../protocol/reply-framer.js';
+import type { CommandSpec, Ctx } from '../commands/types.js';
+import { keyPositions } from '../commands/key-positions.js';
+import type { NodeAddress, RouteEntry } from './config.js';
+import { inspectBucket, ownerOf } from './router.js';
+import type { PeerLink } from './peer-link.js';
+import { NO_SUCH_KEY } from '../commands/errors.js';
+
+export type MaybeAsync = r.Reply | Promise<r.Reply>;
+
+export interface RoutingCounters {
+  local: number;
+  forwarded: number;
+  received: number;
+}
+
+export class RoutingStage {
+  readonly counters: RoutingCounters = { local: 0, forwarded: 0, received: 0 };
+
+  constructor(
+    private readonly self: string,
+    private readonly table: readonly RouteEntry[],
+    private readonly nodes: readonly NodeAddress[],
+    private readonly links: ReadonlyMap<string, PeerLink>,
+    private readonly maxHops: number,
+  ) {}
+
+  /** Runs `spec` for `argv` wherever its keys live. */
+  dispatch(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    switch (spec.routing) {
+      case 'local':
+        return this.runHere(ctx, spec, argv);
+      case 'keyed':
+        return this.keyed(ctx, spec, argv);
+      case 'split-concat':
+      case 'split-sum':
+      case 'split-ok':
+        return this.split(ctx, spec, argv);
+      case 'msetnx':
+        return this.msetnx(ctx, spec, argv);
+      case 'rename':
+        return this.rename(ctx, spec, argv);
+      default:
+        return this.everywhere(ctx, spec, argv);
+    }
+  }
+
+  private runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.Reply {
+    this.counters.local++;
+    return spec.run!(ctx, argv);
+  }
+
+  /** The owner of `key` by this node's table, or an error reply. */
+  private owner(ctx: Ctx, key: string): string | { error: r.Reply } {
+    const route = ownerOf(this.table, key);
+    if ('error' in route) return { error: r.error(route.error) };
+    if (route.node === this.self) return route.node;
+    const path = [...ctx.path, this.self];
+    if (path.includes(route.node)) {
+      return { error: r.error(`ERR forwarding loop for ${inspectBucket(key)}: ${[...path, route.node].join(' -> ')}`) };
+    }
+    if (path.length > this.maxHops) {
+      return { error: r.error(`ERR too many hops for ${inspectBucket(key)}: ${[...path, route.node].join(' -> ')}`) };
+    }
+    return route.node;
+  }
+
+  /** Sends a command to `node` in a forwarding envelope; resolves to its reply, verbatim. */
+  forward(ctx: Ctx, node: string, argv: readonly string[]): Promise<r.Reply> {
+    const link = this.links.get(node);
+    if (!link) return Promise.resolve(r.error(`ERR no link to node ${node}`));
+    this.counters.forwarded++;
+    const path = [...ctx.path, this.self].join(',');
+    return new Promise((resolve) => link.send(['KV.FWD', String(ctx.proto), path, ...argv], resolve));
+  }
+
+  /** Runs a command on `node`'s own keys only, here or there. */
+  private onNode(ctx: Ctx, spec: CommandSpec, node: string, argv: readonly string[]): MaybeAsync {
+    if (node === this.self) return this.runHere(ctx, spec, [...argv]);
+    const link = this.links.get(node);
+    if (!link) return r.error(`ERR no link to node ${node}`);
+    this.counters.forwarded++;
+    return new Promise((resolve) => link.send(['KV.LOCAL', String(ctx.proto), ...argv], resolve));
+  }
+
+  private keyed(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    const positions = keyPositions(spec, argv);
+    let target: string | null = null;
+    for (const i of positions) {
+      const o = this.owner(ctx, argv[i]!);
+      if (typeof o !== 'string') return o.error;
+      if (target !== null && o !== target) {
+        return r.error(`ERR keys of '${spec.name}' live on different nodes (${target}, ${o}); this command needs them on one`);
+      }
+      target = o;
+    }
+    if (target === null || target === this.self) return this.runHere(ctx, spec, argv);
+    return this.forward(ctx, target, argv);
+  }
+
+  /** Groups the keys (with their values, for MSET) by owner, in order. */
+  private groupByOwner(ctx: Ctx, spec: CommandSpec, argv: string[]): Map<string, number[]> | r.Reply {
+    const groups = new Map<string, number[]>();
+    for (const i of keyPositions(spec, argv)) {
+      const o = this.owner(ctx, argv[i]!);
+      if (typeof o !== 'string') return o.error;
+      let g = groups.get(o);
+      if (!g) groups.set(o, (g = []));
+      g.push(i);
+    }
+    return groups;
+  }
+
+  private subCommand(spec: CommandSpec, argv: string[], positions: number[]): string[] {
+    const width = spec.keys!.step;
+    const out = [argv[0]!];
+    for (const i of positions) for (let j = 0; j < width; j++) out.push(argv[i + j]!);
+    return out;
+  }
+
+  private split(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    if (spec.keys!.step === 2 && argv.length % 2 === 0) return this.runHere(ctx, spec, argv); // its own arity error
+    const groups = this.groupByOwner(ctx, spec, argv);
+    if (typeof groups === 'string') return groups;
+    if (groups.size <= 1) {
+      const [node] = groups.keys();
+      return node === undefined || node === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, node, argv);
+    }
+    const parts = [...groups].map(([node, positions]) => {
+      const sub = this.subCommand(spec, argv, positions);
+      return { positions, reply: node === this.self ? this.runHere(ctx, spec, sub) : this.forward(ctx, node, sub) };
+    });
+    return Promise.all(parts.map((p) => p.reply)).then((replies) => {
+      const failed = replies.find(isErrorReply);
+      if (failed !== undefined) return failed;
+      if (spec.routing === 'split-sum') return r.integer(replies.reduce((sum, rep) => sum + (integerValue(rep) ?? 0), 0));
+      if (spec.routing === 'split-ok') return r.OK;
+      // split-concat: put each owner's values back at their keys' positions.
+      const merged = new Array<string>(argv.length - 1);
+      parts.forEach((p, k) => {
+        const elements = arrayElements(replies[k]!) ?? [];
+        p.positions.forEach((pos, j) => {
+          merged[pos - 1] = elements[j] ?? r.nil(ctx.proto);
+        });
+      });
+      return r.array(merged);
+    });
+  }
+
+  /**
+   * MSETNX across nodes: check that no key exists on any owner, then set each
+   * owner's keys. Atomic on one node; across nodes a concurrent writer may slip
+   * in between the check and the set (the README says so).
+   */
+  private msetnx(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    if (argv.length % 2 === 0) return this.runHere(ctx, spec, argv);
+    const groups = this.groupByOwner(ctx, spec, argv);
+    if (typeof groups === 'string') return groups;
+    if (groups.size <= 1) {
+      const [node] = groups.keys();
+      return node === undefined || node === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, node, argv);
+    }
+    const existsArgv = ['EXISTS', ...keyPositions(spec, argv).map((i) => argv[i]!)];
+    return Promise.resolve(this.split(ctx, { ...spec, routing: 'split-sum', keys: { first: 1, last: -1, step: 1 } }, existsArgv)).then(
+      async (exists) => {
+        if (isErrorReply(exists)) return exists;
+        if (integerValue(exists) !== 0) return r.ZERO;
+        const replies = await Promise.all(
+          [...groups].map(([node, positions]) => {
+            const sub = this.subCommand(spec, argv, positions);
+            return node === this.self ? this.runHere(ctx, spec, sub) : this.forward(ctx, node, sub);
+          }),
+        );
+        const failed = replies.find(isErrorReply);
+        if (failed !== undefined) return failed;
+        return replies.every((rep) => integerValue(rep) === 1) ? r.ONE : r.ZERO;
+      },
+    );
+  }
+
+  /**
+   * RENAME across nodes: copy the value and TTL to the new owner, then delete the
+   * old key. Not atomic: a write to the source between the copy and the delete is lost.
+   */
+  private rename(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    const src = this.owner(ctx, argv[1]!);
+    if (typeof src !== 'string') return src.error;
+    const dst = this.owner(ctx, argv[2]!);
+    if (typeof dst !== 'string') return dst.error;
+    if (src === dst) return src === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, src, argv);
+    const at = (node: string, cmd: string[]): Promise<r.Reply> =>
+      node === this.self ? Promise.resolve(this.runInternal(ctx, cmd)) : this.forward(ctx, node, cmd);
+    return at(src, ['KV.DUMP', argv[1]!]).then(async (dump) => {
+      if (isErrorReply(dump)) return dump;
+      const parts = arrayElements(dump);
+      if (parts === null) return NO_SUCH_KEY;
+      const values = parts.map((p) => stringValue(p) ?? '');
+      const restored = await at(dst, ['KV.RESTORE', argv[2]!, ...values]);
+      if (isErrorReply(restored)) return restored;
+      const deleted = await at(src, ['DEL', argv[1]!]);
+      return isErrorReply(deleted) ? deleted : r.OK;
+    });
+  }
+
+  /** Set by the node: runs an internal command (KV.DUMP, KV.RESTORE, DEL) on this node. */
+  runInternal: (ctx: Ctx, argv: string[]) => r.Reply = () => r.error('ERR not wired');
+
+  /** A keyspace command on every node of the cluster, merged into one reply. */
+  private everywhere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    if (ctx.path.length > 0) return this.runHere(ctx, spec, argv); // already fanned out
+    if (spec.routing === 'all-scan') return this.scan(ctx, spec, argv);
+    const replies = this.nodes.map((n) => this.onNode(ctx, spec, n.name, argv));
+    if (this.nodes.length === 1) return replies[0]!;
+    return Promise.all(replies).then((all) => {
+      // An error from one node fails the whole command, naming that node.
+      const failedAt = all.findIndex(isErrorReply);
+      if (failedAt >= 0) return all[failedAt]!;
+      switch (spec.routing) {
+        case 'all-sum':
+          return r.integer(all.reduce((s, rep) => s + (integerValue(rep) ?? 0), 0));
+        case 'all-ok':
+          return r.OK;
+        case 'all-randomkey': {
+          const found = all.filter((rep) => typeof stringValue(rep) === 'string');
+          return found.length === 0 ? r.nil(ctx.proto) : found[Math.floor(Math.random() * found.length)]!;
+        }
+        default: {
+          const elements = all.flatMap((rep) => arrayElements(rep) ?? []);
+          return r.array(elements);
+        }
+      }
+    });
+  }
+
+  /**
+   * SCAN over the cluster: the cursor holds the node index in its low part and
+   * that node's own cursor in the rest. A node's walk ends at its cursor 0; the
+   * scan then moves on to the next node, and ends after the last.
+   */
+  private scan(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    const n = this.nodes.length;
+    const cursorArg = argv[1]!;
+    if (!/^\d+$/.test(cursorArg)) return this.runHere(ctx, spec, argv); // Redis's own error
+    const cursor = Number(cursorArg);
+    const index = cursor % n;
+    const local = Math.floor(cursor / n);
+    const node = this.nodes[index]!.name;
+    const sub = [argv[0]!, String(local), ...argv.slice(2)];
+    return Promise.resolve(this.onNode(ctx, spec, node, sub)).then((reply) => {
+      if (isErrorReply(reply)) return reply;
+      const parts = arrayElements(reply);
+      if (parts === null || parts.length !== 2) return reply;
+      const nextLocal = Number(stringValue(parts[0]!) ?? '0');
+      let next: number;
+      if (nextLocal !== 0) next = nextLocal * n + index;
+      else next = index + 1 < n ? index + 1 : 0;
+      return r.arrayHeader(2) + r.bulk(String(next)) + parts[1]!;
+    });
+  }
+}

@@ -1,0 +1,178 @@
+// Hash commands (Redis's t_hash.c). A bucket is a hash; see buckets.ts for the
+// guide's CREATE/PUT/GET/DELETE, which share lookupHash().
+
+import * as r from '../protocol/resp.js';
+import { LLONG_MAX, LLONG_MIN, parseFloatStrict, parseLongLong } from '../protocol/numbers.js';
+import { Hash } from '../store/store.js';
+import type { Ctx, Handler } from './types.js';
+import { NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, WRONGTYPE, wrongArity } from './errors.js';
+import { addFloats } from './float-format.js';
+import { globMatch } from './glob.js';
+import { parseScanArgs } from './scan-args.js';
+
+/** Hashes up to this size are listpack-encoded in Redis: HSCAN returns them whole. */
+const SMALL_HASH = 128;
+
+/** The hash at `key`: undefined when missing, null when the key holds another type. */
+export function lookupHash(ctx: Ctx, key: string): Hash | undefined | null {
+  const v = ctx.node.store.get(key);
+  if (v === undefined) return undefined;
+  return v instanceof Hash ? v : null;
+}
+
+/** The hash at `key`, created when missing; null when the key holds another type. */
+function hashForWrite(ctx: Ctx, key: string): Hash | null {
+  const h = lookupHash(ctx, key);
+  if (h !== undefined) return h;
+  const created = new Hash();
+  ctx.node.store.set(key, created);
+  return created;
+}
+
+/** A hash left empty by HDEL disappears, as in Redis, unless it is a bucket made by CREATE. */
+export function dropIfEmpty(ctx: Ctx, key: string, h: Hash): void {
+  if (h.fields.size === 0 && !h.bucket) ctx.node.store.del(key);
+}
+
+function setFields(ctx: Ctx, argv: string[], name: string): number | string {
+  if (argv.length % 2 === 1) return wrongArity(name);
+  const h = hashForWrite(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  let added = 0;
+  for (let i = 2; i < argv.length; i += 2) {
+    if (!h.fields.has(argv[i]!)) added++;
+    h.fields.set(argv[i]!, argv[i + 1]!);
+  }
+  return added;
+}
+
+export const hset: Handler = (ctx, argv) => {
+  const n = setFields(ctx, argv, 'hset');
+  return typeof n === 'string' ? n : r.integer(n);
+};
+
+export const hmset: Handler = (ctx, argv) => {
+  const n = setFields(ctx, argv, 'hmset');
+  return typeof n === 'string' ? n : r.OK;
+};
+
+export const hsetnx: Handler = (ctx, argv) => {
+  const h = hashForWrite(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  if (h.fields.has(argv[2]!)) return r.ZERO;
+  h.fields.set(argv[2]!, argv[3]!);
+  return r.ONE;
+};
+
+export const hget: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  return r.bulkOrNil(h?.fields.get(argv[2]!), ctx.proto);
+};
+
+export const hmget: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  let out = r.arrayHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) out += r.bulkOrNil(h?.fields.get(argv[i]!), ctx.proto);
+  return out;
+};
+
+export const hdel: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  if (h === undefined) return r.ZERO;
+  let deleted = 0;
+  for (let i = 2; i < argv.length; i++) if (h.fields.delete(argv[i]!)) deleted++;
+  dropIfEmpty(ctx, argv[1]!, h);
+  return r.integer(deleted);
+};
+
+export const hgetall: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  const flat: string[] = [];
+  if (h) for (const [f, v] of h.fields) flat.push(f, v);
+  return r.bulkMap(flat, ctx.proto);
+};
+
+export const hlen: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  return r.integer(h?.fields.size ?? 0);
+};
+
+export const hexists: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  return h?.fields.has(argv[2]!) ? r.ONE : r.ZERO;
+};
+
+export const hkeys: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  return r.bulkArray(h ? [...h.fields.keys()] : [], ctx.proto);
+};
+
+export const hvals: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  return r.bulkArray(h ? [...h.fields.values()] : [], ctx.proto);
+};
+
+export const hstrlen: Handler = (ctx, argv) => {
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  return r.integer(h?.fields.get(argv[2]!)?.length ?? 0);
+};
+
+export const hincrby: Handler = (ctx, argv) => {
+  const by = parseLongLong(argv[3]!);
+  if (by === null) return NOT_INTEGER;
+  const h = hashForWrite(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  const old = h.fields.get(argv[2]!);
+  let value = 0n;
+  if (old !== undefined) {
+    const parsed = parseLongLong(old);
+    if (parsed === null) return r.error('ERR hash value is not an integer');
+    value = parsed;
+  }
+  const next = value + by;
+  if (next > LLONG_MAX || next < LLONG_MIN) return OVERFLOW;
+  h.fields.set(argv[2]!, next.toString());
+  return r.integer(next);
+};
+
+export const hincrbyfloat: Handler = (ctx, argv) => {
+  const by = parseFloatStrict(argv[3]!);
+  if (by === null) return NOT_FLOAT;
+  if (!Number.isFinite(by)) return r.error('ERR value is NaN or Infinity');
+  const h = hashForWrite(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  const old = h.fields.get(argv[2]!);
+  const value = old === undefined ? 0 : parseFloatStrict(old);
+  if (value === null) return r.error('ERR hash value is not a float');
+  const sum = addFloats(value, by);
+  if (sum === 'nan') return NAN_OR_INFINITY;
+  h.fields.set(argv[2]!, sum);
+  return r.bulk(sum);
+};
+
+export const hscan: Handler = (ctx, argv) => {
+  const args = parseScanArgs(argv, 2, false);
+  if (typeof args === 'string') return args;
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  const entries = h ? [...h.fields] : [];
+  // Small hashes come back whole, whatever COUNT says, as from a listpack in Redis.
+  const start = entries.length <= SMALL_HASH ? 0 : args.cursor;
+  const end = entries.length <= SMALL_HASH ? entries.length : Math.min(entries.length, start + args.count);
+  const flat: string[] = [];
+  for (let i = start; i < end; i++) {
+    const [f, v] = entries[i]!;
+    if (args.match === null || globMatch(args.match, f)) flat.push(f, v);
+  }
+  const next = end >= entries.length ? 0 : end;
+  return r.arrayHeader(2) + r.bulk(String(next)) + r.bulkArray(flat, ctx.proto);
+};

@@ -1,0 +1,170 @@
+// Generic keyspace commands (Redis's db.c and expire.c): DEL, EXISTS, TYPE, the
+// EXPIRE family, KEYS, SCAN, RENAME, RANDOMKEY, DBSIZE, FLUSHDB. Each acts on
+// this node's store; the routing stage splits multi-key forms by owner and fans
+// keyspace-wide ones out to every node.
+
+import * as r from '../protocol/resp.js';
+import { LLONG_MAX, LLONG_MIN, parseInteger, parseLongLong } from '../protocol/numbers.js';
+import { Hash, typeOf, type Value } from '../store/store.js';
+import type { Handler } from './types.js';
+import { invalidExpire, NO_SUCH_KEY, NOT_INTEGER, SYNTAX } from './errors.js';
+import { globMatch } from './glob.js';
+import { parseScanArgs } from './scan-args.js';
+
+export const del: Handler = (ctx, argv) => {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (ctx.node.store.del(argv[i]!)) n++;
+  return r.integer(n);
+};
+
+export const exists: Handler = (ctx, argv) => {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (ctx.node.store.has(argv[i]!)) n++;
+  return r.integer(n);
+};
+
+export const type: Handler = (ctx, argv) => {
+  const v = ctx.node.store.get(argv[1]!);
+  return r.simple(v === undefined ? 'none' : typeOf(v));
+};
+
+const EXPIRE_NX = 1;
+const EXPIRE_XX = 2;
+const EXPIRE_GT = 4;
+const EXPIRE_LT = 8;
+
+/** expireGenericCommand: `baseMs` is now for EXPIRE/PEXPIRE, 0 for the *AT forms. */
+function expireGeneric(name: string, inSeconds: boolean, relative: boolean): Handler {
+  return (ctx, argv) => {
+    let flags = 0;
+    for (let j = 3; j < argv.length; j++) {
+      const opt = argv[j]!.toLowerCase();
+      if (opt === 'nx') flags |= EXPIRE_NX;
+      else if (opt === 'xx') flags |= EXPIRE_XX;
+      else if (opt === 'gt') flags |= EXPIRE_GT;
+      else if (opt === 'lt') flags |= EXPIRE_LT;
+      else return r.error(`ERR Unsupported option ${argv[j]!}`);
+    }
+    if ((flags & EXPIRE_NX) && (flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT))) {
+      return r.error('ERR NX and XX, GT or LT options at the same time are not compatible');
+    }
+    if ((flags & EXPIRE_GT) && (flags & EXPIRE_LT)) return r.error('ERR GT and LT options at the same time are not compatible');
+    const parsed = parseLongLong(argv[2]!);
+    if (parsed === null) return NOT_INTEGER;
+    let when = parsed;
+    if (inSeconds) {
+      if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) return invalidExpire(name);
+      when *= 1000n;
+    }
+    const base = relative ? BigInt(Date.now()) : 0n;
+    if (when > LLONG_MAX - base) return invalidExpire(name);
+    when += base;
+    const store = ctx.node.store;
+    const key = argv[1]!;
+    if (!store.has(key)) return r.ZERO;
+    if (flags) {
+      const current = store.expireTime(key);
+      if ((flags & EXPIRE_NX) && current !== -1) return r.ZERO;
+      if ((flags & EXPIRE_XX) && current === -1) return r.ZERO;
+      if ((flags & EXPIRE_GT) && (current === -1 || when <= BigInt(current))) return r.ZERO;
+      if ((flags & EXPIRE_LT) && current !== -1 && when >= BigInt(current)) return r.ZERO;
+    }
+    store.expireAt(key, Number(when));
+    return r.ONE;
+  };
+}
+
+export const expire = expireGeneric('expire', true, true);
+export const pexpire = expireGeneric('pexpire', false, true);
+export const expireat = expireGeneric('expireat', true, false);
+export const pexpireat = expireGeneric('pexpireat', false, false);
+
+export const ttl: Handler = (ctx, argv) => {
+  const ms = ctx.node.store.pttl(argv[1]!);
+  return r.integer(ms < 0 ? ms : Math.floor((ms + 500) / 1000));
+};
+
+export const pttl: Handler = (ctx, argv) => r.integer(ctx.node.store.pttl(argv[1]!));
+
+export const expiretime: Handler = (ctx, argv) => {
+  const at = ctx.node.store.expireTime(argv[1]!);
+  return r.integer(at < 0 ? at : Math.floor((at + 500) / 1000));
+};
+
+export const pexpiretime: Handler = (ctx, argv) => r.integer(ctx.node.store.expireTime(argv[1]!));
+
+export const persist: Handler = (ctx, argv) => (ctx.node.store.persist(argv[1]!) ? r.ONE : r.ZERO);
+
+export const touch: Handler = exists;
+
+export const keys: Handler = (ctx, argv) => {
+  const pattern = argv[1]!;
+  const all = ctx.node.store.keys();
+  return r.bulkArray(pattern === '*' ? all : all.filter((k) => globMatch(pattern, k)), ctx.proto);
+};
+
+export const scan: Handler = (ctx, argv) => {
+  const args = parseScanArgs(argv, 1, true);
+  if (typeof args === 'string') return args;
+  const accept = (k: string, v: Value): boolean =>
+    (args.match === null || globMatch(args.match, k)) && (args.type === null || typeOf(v) === args.type);
+  const [next, found] = ctx.node.store.scan(args.cursor, args.count, accept);
+  return r.arrayHeader(2) + r.bulk(String(next)) + r.bulkArray(found, ctx.proto);
+};
+
+export const rename: Handler = (ctx, argv) => {
+  const store = ctx.node.store;
+  const [src, dst] = [argv[1]!, argv[2]!];
+  const v = store.get(src);
+  if (v === undefined) return NO_SUCH_KEY;
+  if (src === dst) return r.OK;
+  const ttlMs = store.pttl(src);
+  store.del(src);
+  store.set(dst, v, ttlMs > 0 ? ttlMs : undefined);
+  return r.OK;
+};
+
+export const randomkey: Handler = (ctx) => r.bulkOrNil(ctx.node.store.randomKey(), ctx.proto);
+
+export const dbsize: Handler = (ctx) => r.integer(ctx.node.store.size());
+
+export const flushdb: Handler = (ctx, argv) => {
+  if (argv.length > 2 || (argv.length === 2 && !/^(a?sync)$/i.test(argv[1]!))) return SYNTAX;
+  ctx.node.store.flush();
+  return r.OK;
+};
+
+/**
+ * KV.DUMP key: the value and TTL of a key as an array, for moving a key to
+ * another node (RENAME across nodes): [type, pttl, value] for a string,
+ * [type, pttl, bucket(0|1), field, value, …] for a hash. Nil when missing.
+ */
+export const dump: Handler = (ctx, argv) => {
+  const store = ctx.node.store;
+  const v = store.get(argv[1]!);
+  if (v === undefined) return r.nilArray(ctx.proto);
+  const ttl = String(store.pttl(argv[1]!));
+  if (typeof v === 'string') return r.bulkArray(['string', ttl, v], ctx.proto);
+  const flat = ['hash', ttl, v.bucket ? '1' : '0'];
+  for (const [f, val] of v.fields) flat.push(f, val);
+  return r.bulkArray(flat, ctx.proto);
+};
+
+/** KV.RESTORE key type pttl value… : the inverse of KV.DUMP; replaces the key. */
+export const restore: Handler = (ctx, argv) => {
+  const [key, kind, ttlArg] = [argv[1]!, argv[2]!, argv[3]!];
+  const ttl = parseInteger(ttlArg);
+  if (ttl === null) return NOT_INTEGER;
+  let value: Value;
+  if (kind === 'string' && argv.length === 5) {
+    value = argv[4]!;
+  } else if (kind === 'hash' && argv.length % 2 === 1) {
+    const h = new Hash(argv[4] === '1');
+    for (let i = 5; i < argv.length; i += 2) h.fields.set(argv[i]!, argv[i + 1]!);
+    value = h;
+  } else {
+    return SYNTAX;
+  }
+  ctx.node.store.set(key, value, ttl > 0 ? ttl : undefined);
+  return r.OK;
+};

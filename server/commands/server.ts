@@ -1,0 +1,227 @@
+// Connection and server commands (Redis's server.c, networking.c, config.c):
+// PING, ECHO, QUIT, SELECT, HELLO, AUTH, CLIENT, INFO, CONFIG, TIME.
+
+import * as r from '../protocol/resp.js';
+import { parseInteger, parseLongLong } from '../protocol/numbers.js';
+import type { ClientState, Ctx, Handler } from './types.js';
+import { SYNTAX, WRONGPASS, wrongArity } from './errors.js';
+import { globMatch } from './glob.js';
+import { infoText } from './info.js';
+
+/** The Redis version we answer as: the one whose behaviour we copy (7.2 adds CLIENT SETINFO). */
+export const REDIS_VERSION = '7.2.4';
+
+export const ping: Handler = (ctx, argv) => {
+  if (argv.length > 2) return wrongArity('ping');
+  if (argv.length === 2) return r.bulk(argv[1]!);
+  return r.PONG;
+};
+
+export const echo: Handler = (_ctx, argv) => r.bulk(argv[1]!);
+
+export const quit: Handler = (ctx) => {
+  ctx.client.closeAfterReply = true;
+  return r.OK;
+};
+
+export const select: Handler = (_ctx, argv) => {
+  const db = parseInteger(argv[1]!);
+  if (db === null) return r.error('ERR value is not an integer or out of range');
+  // One keyspace per cluster, as in Redis Cluster: only database 0 exists.
+  if (db !== 0) return r.error('ERR DB index is out of range');
+  return r.OK;
+};
+
+/** Checks a password against requirepass; the user must be "default". */
+function passwordMatches(ctx: Ctx, user: string, password: string): boolean | 'nopass' {
+  const required = ctx.node.config().get('requirepass') ?? '';
+  if (required === '') return 'nopass';
+  return user === 'default' && password === required;
+}
+
+export const auth: Handler = (ctx, argv) => {
+  if (argv.length > 3) return SYNTAX;
+  const [user, password] = argv.length === 3 ? [argv[1]!, argv[2]!] : ['default', argv[1]!];
+  const ok = passwordMatches(ctx, user, password);
+  if (ok === 'nopass') {
+    if (argv.length === 2) {
+      return r.error(
+        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+      );
+    }
+    // With no password set, the default user takes any password (nopass).
+    if (user !== 'default') return WRONGPASS;
+    ctx.client.authenticated = true;
+    return r.OK;
+  }
+  if (!ok) return WRONGPASS;
+  ctx.client.authenticated = true;
+  return r.OK;
+};
+
+/** Client names may not contain spaces, newlines or other special characters. */
+function validName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126) return false;
+  }
+  return true;
+}
+
+const BAD_NAME = r.error('ERR Client names cannot contain spaces, newlines or special characters.');
+
+export const hello: Handler = (ctx, argv) => {
+  let ver: 2 | 3 = ctx.client.proto;
+  let next = 1;
+  if (argv.length >= 2) {
+    const v = parseLongLong(argv[next++]!);
+    if (v === null) return r.error('ERR Protocol version is not an integer or out of range');
+    if (v < 2n || v > 3n) return r.error('NOPROTO unsupported protocol version');
+    ver = Number(v) as 2 | 3;
+  }
+  let user: string | null = null;
+  let password: string | null = null;
+  let name: string | null = null;
+  for (let j = next; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    const opt = argv[j]!;
+    if (opt.toLowerCase() === 'auth' && more >= 2) {
+      user = argv[j + 1]!;
+      password = argv[j + 2]!;
+      j += 2;
+    } else if (opt.toLowerCase() === 'setname' && more >= 1) {
+      name = argv[j + 1]!;
+      j++;
+    } else {
+      return r.error(`ERR Syntax error in HELLO option '${opt}'`);
+    }
+  }
+  if (user !== null && password !== null) {
+    const ok = passwordMatches(ctx, user, password);
+    if (ok === false || (ok === 'nopass' && user !== 'default')) return WRONGPASS;
+    ctx.client.authenticated = true;
+  }
+  if (!ctx.client.authenticated) {
+    return r.error(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+  }
+  if (name !== null) {
+    if (!validName(name)) return BAD_NAME;
+    ctx.client.name = name;
+  }
+  ctx.client.proto = ver;
+  return r.map(
+    [
+      [r.bulk('server'), r.bulk('redis')],
+      [r.bulk('version'), r.bulk(REDIS_VERSION)],
+      [r.bulk('proto'), r.integer(ver)],
+      [r.bulk('id'), r.integer(ctx.client.id)],
+      [r.bulk('mode'), r.bulk('standalone')],
+      [r.bulk('role'), r.bulk('master')],
+      [r.bulk('modules'), r.EMPTY_ARRAY],
+    ],
+    ver,
+  );
+};
+
+function clientInfoLine(c: ClientState, current: boolean): string {
+  const age = Math.floor((Date.now() - c.createdAt) / 1000);
+  return (
+    `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=0 name=${c.name} age=${age} idle=0 ` +
+    `flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${current ? 'client|info' : c.lastCommand} user=default ` +
+    `redir=-1 resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}\n`
+  );
+}
+
+export const clientId: Handler = (ctx) => r.integer(ctx.client.id);
+export const clientGetname: Handler = (ctx) => (ctx.client.name === '' ? r.nil(ctx.proto) : r.bulk(ctx.client.name));
+
+export const clientSetname: Handler = (ctx, argv) => {
+  if (!validName(argv[2]!)) return BAD_NAME;
+  ctx.client.name = argv[2]!;
+  return r.OK;
+};
+
+export const clientSetinfo: Handler = (ctx, argv) => {
+  const attr = argv[2]!.toLowerCase();
+  const value = argv[3]!;
+  if (attr !== 'lib-name' && attr !== 'lib-ver') return r.error(`ERR Unrecognized option '${argv[2]!}'`);
+  if (!validName(value)) return r.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+  if (attr === 'lib-name') ctx.client.libName = value;
+  else ctx.client.libVer = value;
+  return r.OK;
+};
+
+export const clientInfo: Handler = (ctx) => r.verbatim(clientInfoLine(ctx.client, true), ctx.proto);
+
+export const clientList: Handler = (ctx, argv) => {
+  if (argv.length > 2) return SYNTAX;
+  const text = ctx.node
+    .clients()
+    .map((c) => clientInfoLine(c, c === ctx.client))
+    .join('');
+  return r.verbatim(text, ctx.proto);
+};
+
+/** CLIENT NO-EVICT / NO-TOUCH: accepted for compatibility; there is no eviction. */
+export const clientOnOff: Handler = (_ctx, argv) => (/^(on|off)$/i.test(argv[2]!) ? r.OK : SYNTAX);
+
+export const clientHelp: Handler = () =>
+  r.array(
+    [
+      'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+      'GETNAME',
+      '    Return the name of the current connection.',
+      'ID',
+      '    Return the ID of the current connection.',
+      'INFO',
+      '    Return information about the current client connection.',
+      'LIST',
+      '    Return information about client connections.',
+      'SETINFO <option> <value>',
+      '    Set client meta attr. Options are: LIB-NAME, LIB-VER.',
+      'SETNAME <name>',
+      '    Assign the name <name> to the current connection.',
+      'HELP',
+      '    Print this help.',
+    ].map(r.simple),
+  );
+
+export const info: Handler = (ctx, argv) => r.verbatim(infoText(ctx, argv.slice(1)), ctx.proto);
+
+export const configGet: Handler = (ctx, argv) => {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const pattern of argv.slice(2)) {
+    for (const [name, value] of ctx.node.config()) {
+      if (!seen.has(name) && globMatch(pattern.toLowerCase(), name)) {
+        seen.add(name);
+        out.push(name, value);
+      }
+    }
+  }
+  return r.bulkMap(out, ctx.proto);
+};
+
+export const configSet: Handler = (ctx, argv) => {
+  if (argv.length % 2 === 1) return wrongArity('config|set');
+  for (let i = 2; i < argv.length; i += 2) {
+    const err = ctx.node.setConfig(argv[i]!.toLowerCase(), argv[i + 1]!);
+    if (err !== null) return r.error(err);
+  }
+  return r.OK;
+};
+
+export const configResetstat: Handler = (ctx) => {
+  ctx.node.resetStats();
+  return r.OK;
+};
+
+export const configRewrite: Handler = () => r.error('ERR The server is running without a config file');
+
+export const time: Handler = () => {
+  const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+  return r.arrayHeader(2) + r.bulk(String(us / 1000000n)) + r.bulk(String(us % 1000000n));
+};

@@ -1,0 +1,222 @@
+// String commands (Redis's t_string.c): GET, SET and its variants, counters, APPEND.
+// A string value is held as a latin1 JS string, one char per byte.
+
+import * as r from '../protocol/resp.js';
+import { LLONG_MAX, LLONG_MIN, parseFloatStrict, parseLongLong } from '../protocol/numbers.js';
+import { KEEP_TTL, type Value } from '../store/store.js';
+import type { Ctx, Handler } from './types.js';
+import {
+  invalidExpire,
+  NAN_OR_INFINITY,
+  NOT_FLOAT,
+  NOT_INTEGER,
+  OVERFLOW,
+  STRING_TOO_LONG,
+  SYNTAX,
+  WRONGTYPE,
+  wrongArity,
+} from './errors.js';
+import { addFloats } from './float-format.js';
+import { bucketGet } from './buckets.js';
+
+const MAX_STRING = 512 * 1024 * 1024;
+
+/** The string at `key`, undefined when missing, WRONGTYPE reply when another type. */
+function lookupString(ctx: Ctx, key: string): string | undefined | typeof WRONG {
+  const v: Value | undefined = ctx.node.store.get(key);
+  if (v === undefined || typeof v === 'string') return v;
+  return WRONG;
+}
+const WRONG = Symbol('wrongtype');
+
+export const get: Handler = (ctx, argv) => {
+  // GET bucket field is the guide's bucket form.
+  if (argv.length === 3) return bucketGet(ctx, argv);
+  if (argv.length !== 2) return wrongArity('get');
+  const v = lookupString(ctx, argv[1]!);
+  if (v === WRONG) return WRONGTYPE;
+  return r.bulkOrNil(v, ctx.proto);
+};
+
+const NX = 1;
+const XX = 2;
+const GET = 4;
+const KEEPTTL = 8;
+const EX = 16;
+const PX = 32;
+const EXAT = 64;
+const PXAT = 128;
+const ANY_EXPIRE = EX | PX | EXAT | PXAT;
+
+/**
+ * Converts an expire argument to an absolute time in ms, or an error reply
+ * (getExpireMillisecondsOrReply in t_string.c).
+ */
+function expireAtMs(arg: string, unitFlag: number, cmd: string): number | string {
+  const n = parseLongLong(arg);
+  if (n === null) return NOT_INTEGER;
+  let ms = n;
+  if (ms <= 0n || ((unitFlag === EX || unitFlag === EXAT) && ms > LLONG_MAX / 1000n)) return invalidExpire(cmd);
+  if (unitFlag === EX || unitFlag === EXAT) ms *= 1000n;
+  if (unitFlag === EX || unitFlag === PX) ms += BigInt(Date.now());
+  if (ms <= 0n || ms > LLONG_MAX) return invalidExpire(cmd);
+  return Number(ms);
+}
+
+/** The shared body of SET, SETNX, SETEX, PSETEX (setGenericCommand). */
+function setGeneric(ctx: Ctx, key: string, value: string, flags: number, expireAt: number | null, abort: string | null): string {
+  const store = ctx.node.store;
+  let reply: string | null = null;
+  if (flags & GET) {
+    const old = lookupString(ctx, key);
+    if (old === WRONG) return WRONGTYPE;
+    reply = r.bulkOrNil(old, ctx.proto);
+  }
+  const found = store.has(key);
+  if (((flags & NX) && found) || ((flags & XX) && !found)) {
+    return reply ?? abort ?? r.nil(ctx.proto);
+  }
+  if (expireAt !== null) {
+    const left = expireAt - Date.now();
+    if (left <= 0) store.del(key);
+    else store.set(key, value, left);
+  } else {
+    store.set(key, value, flags & KEEPTTL ? KEEP_TTL : undefined);
+  }
+  return reply ?? r.OK;
+}
+
+export const set: Handler = (ctx, argv) => {
+  let flags = 0;
+  let expireArg: string | null = null;
+  let unit = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    const next = j + 1 < argv.length ? argv[j + 1]! : null;
+    if (opt === 'nx' && !(flags & XX)) flags |= NX;
+    else if (opt === 'xx' && !(flags & NX)) flags |= XX;
+    else if (opt === 'get') flags |= GET;
+    else if (opt === 'keepttl' && !(flags & ANY_EXPIRE)) flags |= KEEPTTL;
+    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && !(flags & (KEEPTTL | ANY_EXPIRE)) && next !== null) {
+      unit = opt === 'ex' ? EX : opt === 'px' ? PX : opt === 'exat' ? EXAT : PXAT;
+      flags |= unit;
+      expireArg = next;
+      j++;
+    } else return SYNTAX;
+  }
+  let at: number | null = null;
+  if (expireArg !== null) {
+    const v = expireAtMs(expireArg, unit, 'set');
+    if (typeof v === 'string') return v;
+    at = v;
+  }
+  return setGeneric(ctx, argv[1]!, argv[2]!, flags, at, null);
+};
+
+export const setnx: Handler = (ctx, argv) => setGeneric(ctx, argv[1]!, argv[2]!, NX, null, r.ZERO) === r.OK ? r.ONE : r.ZERO;
+
+export const setex: Handler = (ctx, argv) => {
+  const at = expireAtMs(argv[2]!, EX, 'setex');
+  return typeof at === 'string' ? at : setGeneric(ctx, argv[1]!, argv[3]!, 0, at, null);
+};
+
+export const psetex: Handler = (ctx, argv) => {
+  const at = expireAtMs(argv[2]!, PX, 'psetex');
+  return typeof at === 'string' ? at : setGeneric(ctx, argv[1]!, argv[3]!, 0, at, null);
+};
+
+export const getset: Handler = (ctx, argv) => {
+  const old = lookupString(ctx, argv[1]!);
+  if (old === WRONG) return WRONGTYPE;
+  ctx.node.store.set(argv[1]!, argv[2]!);
+  return r.bulkOrNil(old, ctx.proto);
+};
+
+export const getdel: Handler = (ctx, argv) => {
+  const old = lookupString(ctx, argv[1]!);
+  if (old === WRONG) return WRONGTYPE;
+  if (old !== undefined) ctx.node.store.del(argv[1]!);
+  return r.bulkOrNil(old, ctx.proto);
+};
+
+export const mget: Handler = (ctx, argv) => {
+  const store = ctx.node.store;
+  let out = r.arrayHeader(argv.length - 1);
+  for (let i = 1; i < argv.length; i++) {
+    const v = store.get(argv[i]!);
+    out += typeof v === 'string' ? r.bulk(v) : r.nil(ctx.proto);
+  }
+  return out;
+};
+
+export const mset: Handler = (ctx, argv) => {
+  if (argv.length % 2 === 0) return wrongArity('mset');
+  for (let i = 1; i < argv.length; i += 2) ctx.node.store.set(argv[i]!, argv[i + 1]!);
+  return r.OK;
+};
+
+export const msetnx: Handler = (ctx, argv) => {
+  if (argv.length % 2 === 0) return wrongArity('msetnx');
+  for (let i = 1; i < argv.length; i += 2) if (ctx.node.store.has(argv[i]!)) return r.ZERO;
+  for (let i = 1; i < argv.length; i += 2) ctx.node.store.set(argv[i]!, argv[i + 1]!);
+  return r.ONE;
+};
+
+/** The shared body of INCR, DECR, INCRBY, DECRBY (incrDecrCommand). */
+function incrDecr(ctx: Ctx, key: string, by: bigint): string {
+  const old = lookupString(ctx, key);
+  if (old === WRONG) return WRONGTYPE;
+  let value = 0n;
+  if (old !== undefined) {
+    const parsed = parseLongLong(old);
+    if (parsed === null) return NOT_INTEGER;
+    value = parsed;
+  }
+  const next = value + by;
+  if (next > LLONG_MAX || next < LLONG_MIN) return OVERFLOW;
+  ctx.node.store.set(key, next.toString(), KEEP_TTL);
+  return r.integer(next);
+}
+
+export const incr: Handler = (ctx, argv) => incrDecr(ctx, argv[1]!, 1n);
+export const decr: Handler = (ctx, argv) => incrDecr(ctx, argv[1]!, -1n);
+
+export const incrby: Handler = (ctx, argv) => {
+  const by = parseLongLong(argv[2]!);
+  return by === null ? NOT_INTEGER : incrDecr(ctx, argv[1]!, by);
+};
+
+export const decrby: Handler = (ctx, argv) => {
+  const by = parseLongLong(argv[2]!);
+  if (by === null) return NOT_INTEGER;
+  if (by === LLONG_MIN) return r.error('ERR decrement would overflow');
+  return incrDecr(ctx, argv[1]!, -by);
+};
+
+export const incrbyfloat: Handler = (ctx, argv) => {
+  const old = lookupString(ctx, argv[1]!);
+  if (old === WRONG) return WRONGTYPE;
+  const value = old === undefined ? 0 : parseFloatStrict(old);
+  const by = parseFloatStrict(argv[2]!);
+  if (value === null || by === null) return NOT_FLOAT;
+  const sum = addFloats(value, by);
+  if (sum === 'nan') return NAN_OR_INFINITY;
+  ctx.node.store.set(argv[1]!, sum, KEEP_TTL);
+  return r.bulk(sum);
+};
+
+export const append: Handler = (ctx, argv) => {
+  const old = lookupString(ctx, argv[1]!);
+  if (old === WRONG) return WRONGTYPE;
+  const next = (old ?? '') + argv[2]!;
+  if (next.length > MAX_STRING) return STRING_TOO_LONG;
+  ctx.node.store.set(argv[1]!, next, KEEP_TTL);
+  return r.integer(next.length);
+};
+
+export const strlen: Handler = (ctx, argv) => {
+  const v = lookupString(ctx, argv[1]!);
+  if (v === WRONG) return WRONGTYPE;
+  return r.integer(v === undefined ? 0 : v.length);
+};
+

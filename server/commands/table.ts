@@ -1,0 +1,173 @@
+// The command table: one declarative entry per command, as Redis's
+// src/commands/*.json: name, arity, flags, where the keys are, and how the routing
+// stage treats it. The router reads key positions from here; no command codes its
+// own routing. Behaviour lives in one module per data type.
+
+import type { CommandSpec, KeySpec } from './types.js';
+import * as strings from './strings.js';
+import * as hashes from './hashes.js';
+import * as keys from './keys.js';
+import * as buckets from './buckets.js';
+import * as server from './server.js';
+import * as introspection from './introspection.js';
+
+const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
+const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
+const ALL_KEYS: KeySpec = { first: 1, last: -1, step: 1 };
+const PAIRS: KeySpec = { first: 1, last: -1, step: 2 };
+
+type Entry = Omit<CommandSpec, 'group' | 'since' | 'summary' | 'routing' | 'keys' | 'flags'> &
+  Partial<Pick<CommandSpec, 'routing' | 'keys' | 'flags' | 'since'>> & { summary?: string };
+
+function group(name: string, entries: Entry[]): CommandSpec[] {
+  return entries.map((e) => ({
+    flags: [],
+    keys: null,
+    since: '1.0.0',
+    summary: '',
+    ...e,
+    routing: e.routing ?? (e.keys ? 'keyed' : 'local'),
+    group: name,
+  }));
+}
+
+function sub(parent: string, entries: Entry[]): CommandSpec[] {
+  return group(parent, entries).map((s) => ({ ...s, name: `${parent}|${s.name}` }));
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  ...group('string', [
+    { name: 'get', arity: -2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: strings.get, summary: 'Get the value of a key (GET bucket key: a field of a bucket)' },
+    { name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: ONE_KEY, run: strings.set, summary: 'Set the string value of a key' },
+    { name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.setnx, summary: 'Set the value of a key, only if the key does not exist' },
+    { name: 'setex', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: strings.setex, summary: 'Set the value and expiration of a key' },
+    { name: 'psetex', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: strings.psetex, summary: 'Set the value and expiration in milliseconds of a key' },
+    { name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.getset, summary: 'Set the string value of a key and return its old value' },
+    { name: 'getdel', arity: 2, flags: ['write', 'fast'], keys: ONE_KEY, run: strings.getdel, summary: 'Get the value of a key and delete the key', since: '6.2.0' },
+    { name: 'mget', arity: -2, flags: ['readonly', 'fast'], keys: ALL_KEYS, routing: 'split-concat', run: strings.mget, summary: 'Get the values of all the given keys' },
+    { name: 'mset', arity: -3, flags: ['write', 'denyoom'], keys: PAIRS, routing: 'split-ok', run: strings.mset, summary: 'Set multiple keys to multiple values' },
+    { name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], keys: PAIRS, routing: 'msetnx', run: strings.msetnx, summary: 'Set multiple keys to multiple values, only if none of the keys exist' },
+    { name: 'incr', arity: 2, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.incr, summary: 'Increment the integer value of a key by one' },
+    { name: 'decr', arity: 2, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.decr, summary: 'Decrement the integer value of a key by one' },
+    { name: 'incrby', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.incrby, summary: 'Increment the integer value of a key by the given amount' },
+    { name: 'decrby', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.decrby, summary: 'Decrement the integer value of a key by the given number' },
+    { name: 'incrbyfloat', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.incrbyfloat, summary: 'Increment the float value of a key by the given amount' },
+    { name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.append, summary: 'Append a value to a key' },
+    { name: 'strlen', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: strings.strlen, summary: 'Get the length of the value stored in a key' },
+  ]),
+  ...group('hash', [
+    { name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hset, summary: 'Set the string value of a hash field' },
+    { name: 'hsetnx', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hsetnx, summary: 'Set the value of a hash field, only if the field does not exist' },
+    { name: 'hmset', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hmset, summary: 'Set multiple hash fields to multiple values' },
+    { name: 'hget', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: hashes.hget, summary: 'Get the value of a hash field' },
+    { name: 'hmget', arity: -3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: hashes.hmget, summary: 'Get the values of all the given hash fields' },
+    { name: 'hdel', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, run: hashes.hdel, summary: 'Delete one or more hash fields' },
+    { name: 'hgetall', arity: 2, flags: ['readonly'], keys: ONE_KEY, run: hashes.hgetall, summary: 'Get all the fields and values in a hash' },
+    { name: 'hlen', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: hashes.hlen, summary: 'Get the number of fields in a hash' },
+    { name: 'hexists', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: hashes.hexists, summary: 'Determine if a hash field exists' },
+    { name: 'hkeys', arity: 2, flags: ['readonly'], keys: ONE_KEY, run: hashes.hkeys, summary: 'Get all the fields in a hash' },
+    { name: 'hvals', arity: 2, flags: ['readonly'], keys: ONE_KEY, run: hashes.hvals, summary: 'Get all the values in a hash' },
+    { name: 'hincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hincrby, summary: 'Increment the integer value of a hash field by the given number' },
+    { name: 'hincrbyfloat', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hincrbyfloat, summary: 'Increment the float value of a hash field by the given amount' },
+    { name: 'hstrlen', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: hashes.hstrlen, summary: 'Get the length of the value of a hash field' },
+    { name: 'hscan', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: hashes.hscan, summary: 'Incrementally iterate hash fields and associated values' },
+  ]),
+  ...group('bucket', [
+    { name: 'create', arity: 2, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: buckets.create, summary: 'Create a bucket (an empty hash that stays when emptied)' },
+    { name: 'put', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: buckets.put, summary: 'Put a key and value into an existing bucket' },
+    { name: 'delete', arity: 3, flags: ['write', 'fast'], keys: ONE_KEY, run: buckets.del, summary: 'Delete a key from an existing bucket' },
+  ]),
+  ...group('generic', [
+    { name: 'del', arity: -2, flags: ['write'], keys: ALL_KEYS, routing: 'split-sum', run: keys.del, summary: 'Delete a key' },
+    { name: 'unlink', arity: -2, flags: ['write', 'fast'], keys: ALL_KEYS, routing: 'split-sum', run: keys.del, summary: 'Delete a key asynchronously', since: '4.0.0' },
+    { name: 'exists', arity: -2, flags: ['readonly', 'fast'], keys: ALL_KEYS, routing: 'split-sum', run: keys.exists, summary: 'Determine if a key exists' },
+    { name: 'touch', arity: -2, flags: ['readonly', 'fast'], keys: ALL_KEYS, routing: 'split-sum', run: keys.touch, summary: 'Count the keys that exist', since: '3.2.1' },
+    { name: 'type', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: keys.type, summary: 'Determine the type stored at key' },
+    { name: 'expire', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, run: keys.expire, summary: "Set a key's time to live in seconds" },
+    { name: 'pexpire', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, run: keys.pexpire, summary: "Set a key's time to live in milliseconds" },
+    { name: 'expireat', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, run: keys.expireat, summary: 'Set the expiration for a key as a UNIX timestamp' },
+    { name: 'pexpireat', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, run: keys.pexpireat, summary: 'Set the expiration for a key as a UNIX timestamp specified in milliseconds' },
+    { name: 'ttl', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: keys.ttl, summary: 'Get the time to live for a key in seconds' },
+    { name: 'pttl', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: keys.pttl, summary: 'Get the time to live for a key in milliseconds' },
+    { name: 'expiretime', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: keys.expiretime, summary: 'Get the expiration Unix timestamp for a key', since: '7.0.0' },
+    { name: 'pexpiretime', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: keys.pexpiretime, summary: 'Get the expiration Unix timestamp for a key in milliseconds', since: '7.0.0' },
+    { name: 'persist', arity: 2, flags: ['write', 'fast'], keys: ONE_KEY, run: keys.persist, summary: 'Remove the expiration from a key' },
+    { name: 'keys', arity: 2, flags: ['readonly'], routing: 'all-concat', run: keys.keys, summary: 'Find all keys matching the given pattern' },
+    { name: 'scan', arity: -2, flags: ['readonly'], routing: 'all-scan', run: keys.scan, summary: 'Incrementally iterate the keys space', since: '2.8.0' },
+    { name: 'rename', arity: 3, flags: ['write'], keys: TWO_KEYS, routing: 'rename', run: keys.rename, summary: 'Rename a key' },
+    { name: 'randomkey', arity: 1, flags: ['readonly'], routing: 'all-randomkey', run: keys.randomkey, summary: 'Return a random key from the keyspace' },
+  ]),
+  ...group('server', [
+    { name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], routing: 'all-sum', run: keys.dbsize, summary: 'Return the number of keys in the selected database' },
+    { name: 'flushdb', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from the current database' },
+    { name: 'flushall', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from all databases' },
+    { name: 'info', arity: -1, flags: ['loading', 'stale'], run: server.info, summary: 'Get information and statistics about the server' },
+    { name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], run: server.time, summary: 'Return the current server time', since: '2.6.0' },
+    {
+      name: 'config',
+      arity: -2,
+      summary: 'A container for server configuration commands',
+      subcommands: sub('config', [
+        { name: 'get', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.configGet, summary: 'Get the values of configuration parameters' },
+        { name: 'set', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.configSet, summary: 'Set configuration parameters' },
+        { name: 'resetstat', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.configResetstat, summary: 'Reset the stats returned by INFO' },
+        { name: 'rewrite', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.configRewrite, summary: 'Rewrite the configuration file' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('config'), summary: 'Show helpful text about the different subcommands' },
+      ]),
+    },
+    {
+      name: 'command',
+      arity: -1,
+      flags: ['loading', 'stale'],
+      run: introspection.command,
+      summary: 'Get array of Redis command details',
+      subcommands: sub('command', [
+        { name: 'count', arity: 2, flags: ['loading', 'stale'], run: introspection.commandCount, summary: 'Get total number of Redis commands' },
+        { name: 'docs', arity: -2, flags: ['loading', 'stale'], run: introspection.commandDocs, summary: 'Get array of specific Redis command documentation' },
+        { name: 'info', arity: -2, flags: ['loading', 'stale'], run: introspection.commandInfo, summary: 'Get array of specific Redis command details' },
+        { name: 'list', arity: -2, flags: ['loading', 'stale'], run: introspection.commandList, summary: 'Get an array of Redis command names' },
+        { name: 'getkeys', arity: -3, flags: ['loading', 'stale'], run: introspection.commandGetkeys, summary: 'Extract keys given a full Redis command' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('command'), summary: 'Show helpful text about the different subcommands' },
+      ]),
+    },
+  ]),
+  ...group('connection', [
+    { name: 'ping', arity: -1, flags: ['fast'], run: server.ping, summary: 'Ping the server' },
+    { name: 'echo', arity: 2, flags: ['fast'], run: server.echo, summary: 'Echo the given string' },
+    { name: 'quit', arity: -1, flags: ['no_auth', 'fast', 'loading', 'stale'], run: server.quit, summary: 'Close the connection' },
+    { name: 'select', arity: 2, flags: ['loading', 'stale', 'fast'], run: server.select, summary: 'Change the selected database for the current connection' },
+    { name: 'auth', arity: -2, flags: ['no_auth', 'fast', 'loading', 'stale'], run: server.auth, summary: 'Authenticate to the server' },
+    { name: 'hello', arity: -1, flags: ['no_auth', 'fast', 'loading', 'stale'], run: server.hello, summary: 'Handshake with Redis', since: '6.0.0' },
+    {
+      name: 'client',
+      arity: -2,
+      summary: 'A container for client connection commands',
+      subcommands: sub('client', [
+        { name: 'id', arity: 2, flags: ['loading', 'stale'], run: server.clientId, summary: 'Returns the client ID for the current connection' },
+        { name: 'getname', arity: 2, flags: ['loading', 'stale'], run: server.clientGetname, summary: 'Get the current connection name' },
+        { name: 'setname', arity: 3, flags: ['loading', 'stale'], run: server.clientSetname, summary: 'Set the current connection name' },
+        { name: 'setinfo', arity: 4, flags: ['loading', 'stale'], run: server.clientSetinfo, summary: 'Set client or connection specific info', since: '7.2.0' },
+        { name: 'info', arity: 2, flags: ['loading', 'stale'], run: server.clientInfo, summary: 'Returns information about the current client connection.' },
+        { name: 'list', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientList, summary: 'Get the list of client connections' },
+        { name: 'no-evict', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Set client eviction mode for the current connection' },
+        { name: 'no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Controls whether commands sent by the client will alter the LRU/LFU of the keys they access' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: server.clientHelp, summary: 'Show helpful text about the different subcommands' },
+      ]),
+    },
+  ]),
+  ...group('internal', [
+    // Reached only inside a KV.FWD envelope from an authenticated peer (RENAME across nodes).
+    { name: 'kv.dump', arity: 2, flags: ['internal'], keys: ONE_KEY, run: keys.dump, summary: 'Serialize a key for another node' },
+    { name: 'kv.restore', arity: -5, flags: ['internal'], keys: ONE_KEY, run: keys.restore, summary: 'Create a key from KV.DUMP output' },
+  ]),
+  ...group('cluster', [
+    { name: 'route', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: introspection.route, summary: 'Return the node that owns a bucket and the path a request for it takes', since: '0.1.0' },
+  ]),
+];
+
+const BY_NAME = new Map<string, CommandSpec>(COMMANDS.map((c) => [c.name, c]));
+
+/** The table entry for a command name, any case. */
+export function lookupCommand(name: string): CommandSpec | undefined {
+  return BY_NAME.get(name) ?? BY_NAME.get(name.toLowerCase());
+}

@@ -1,0 +1,114 @@
+// The shapes shared by the command table, the command modules and the routing
+// stage: what a command declares about itself, and what it may reach when it runs.
+
+import type { Proto, Reply } from '../protocol/resp.js';
+import type { Store } from '../store/store.js';
+
+/** Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME, AUTH). */
+export interface ClientState {
+  readonly id: number;
+  proto: Proto;
+  name: string;
+  libName: string;
+  libVer: string;
+  authenticated: boolean;
+  /** Authenticated with the cluster secret: may send internal (KV.*) commands. */
+  peer: string | null;
+  /** Set by QUIT: the connection closes once this reply is written. */
+  closeAfterReply: boolean;
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  readonly createdAt: number;
+  lastCommand: string;
+}
+
+/** What a running command may see of its node. Implemented by the node; commands never touch sockets. */
+export interface NodeView {
+  readonly name: string;
+  readonly store: Store;
+  readonly startedAt: number;
+  /** Effective settings (requirepass, maxclients, …) as CONFIG GET shows them. */
+  config(): ReadonlyMap<string, string>;
+  /** Changes a setting; returns an error text or null. */
+  setConfig(name: string, value: string): string | null;
+  /** Named INFO sections owned by the node (clients, stats, cluster). */
+  infoSection(name: string): string | null;
+  clients(): readonly ClientState[];
+  /** Checks the cluster secret sent by a peer's link. */
+  checkSecret(secret: string): boolean;
+  resetStats(): void;
+}
+
+export interface Ctx {
+  readonly node: NodeView;
+  readonly client: ClientState;
+  readonly proto: Proto;
+  /** The nodes a forwarded request passed through before reaching this one. */
+  readonly path: readonly string[];
+}
+
+export type Handler = (ctx: Ctx, argv: string[]) => Reply;
+
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'skip_slowlog'
+  | 'fast'
+  | 'no_auth'
+  | 'may_replicate'
+  | 'no_multi'
+  | 'allow_busy'
+  | 'internal';
+
+/** Where the keys are, as Redis's command table says it: 1-based positions, last -1 = the last argument. */
+export interface KeySpec {
+  readonly first: number;
+  readonly last: number;
+  readonly step: number;
+}
+
+/**
+ * How the routing stage treats a command:
+ * - 'local': runs where it arrives (no keys, or connection state);
+ * - 'keyed': runs on the owner of its keys; all keys must have one owner;
+ * - 'split-concat' | 'split-sum' | 'split-ok' | 'msetnx' | 'rename': keys may live on several
+ *   nodes; the command is split by owner and the replies merged;
+ * - 'all-*': a keyspace command that acts on every node of the cluster.
+ */
+export type Routing =
+  | 'local'
+  | 'keyed'
+  | 'split-concat'
+  | 'split-sum'
+  | 'split-ok'
+  | 'msetnx'
+  | 'rename'
+  | 'all-concat'
+  | 'all-sum'
+  | 'all-ok'
+  | 'all-randomkey'
+  | 'all-scan';
+
+export interface CommandSpec {
+  /** Lower case, as COMMAND shows it. */
+  readonly name: string;
+  /** Redis's convention: n means exactly n arguments including the name, -n at least n. */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  readonly keys: KeySpec | null;
+  readonly routing: Routing;
+  readonly group: string;
+  readonly summary: string;
+  readonly since: string;
+  /** A command with subcommands runs the subcommand named by argv[1]. */
+  readonly run?: Handler;
+  readonly subcommands?: readonly CommandSpec[];
+}

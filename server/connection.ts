@@ -1,0 +1,150 @@
+// One client connection: bytes in → decoded requests → pipeline → replies out,
+// in request order. Replies that are ready are coalesced into one write per
+// chunk of input; a reply that waits on another node holds back the ones behind
+// it. Only this module and the node's listener touch client sockets.
+
+import type net from 'node:net';
+import { RequestDecoder } from './protocol/request-decoder.js';
+import * as r from './protocol/resp.js';
+import type { ClientState } from './commands/types.js';
+import { execute, type PipelineHost } from './pipeline.js';
+
+export interface ConnectionHost extends PipelineHost {
+  setting(name: string): number;
+  countCommand(): void;
+  countBytes(inBytes: number, outBytes: number): void;
+  onClose(conn: Connection): void;
+  log(msg: string): void;
+}
+
+interface Slot {
+  reply: r.Reply | null;
+}
+
+export class Connection {
+  readonly state: ClientState;
+  private readonly decoder: RequestDecoder;
+  private out = '';
+  /** Replies not yet sendable: the first is waiting on another node. */
+  private slots: Slot[] = [];
+  private head = 0;
+  private flushScheduled = false;
+  private closing = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    id: number,
+    private readonly host: ConnectionHost,
+  ) {
+    this.state = {
+      id,
+      proto: 2,
+      name: '',
+      libName: '',
+      libVer: '',
+      authenticated: !host.passwordRequired(),
+      peer: null,
+      closeAfterReply: false,
+      remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+      localAddress: `${socket.localAddress}:${socket.localPort}`,
+      createdAt: Date.now(),
+      lastCommand: 'NULL',
+    };
+    this.decoder = new RequestDecoder((argv) => this.onRequest(argv), {
+      maxBulkLen: host.setting('proto-max-bulk-len'),
+      maxQueryBuffer: host.setting('client-query-buffer-limit'),
+      authRequired: () => !this.state.authenticated && host.passwordRequired(),
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {
+      /* reset by peer etc.: 'close' follows */
+    });
+    socket.on('close', () => {
+      this.closing = true;
+      this.decoder.stop();
+      host.onClose(this);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.host.countBytes(chunk.length, 0);
+    const err = this.decoder.feed(chunk);
+    if (err !== null) {
+      if (err.startsWith('Protocol error')) {
+        this.host.log(`protocol error from ${this.state.remoteAddress}: ${err}`);
+        this.push(r.error('ERR ' + err));
+      }
+      this.closeAfterReplies();
+    }
+    this.flush();
+  }
+
+  private onRequest(argv: string[]): void {
+    if (this.closing) return;
+    this.host.countCommand();
+    const result = execute(this.host, this.state, argv);
+    if (typeof result === 'string') {
+      this.push(result);
+    } else {
+      const slot: Slot = { reply: null };
+      this.slots.push(slot);
+      result.then(
+        (reply) => this.fill(slot, reply),
+        (e: unknown) => this.fill(slot, r.error(`ERR internal error: ${(e as Error).message}`)),
+      );
+    }
+    if (this.state.closeAfterReply) this.closeAfterReplies();
+  }
+
+  private push(reply: r.Reply): void {
+    if (this.head === this.slots.length) this.out += reply;
+    else this.slots.push({ reply });
+  }
+
+  private fill(slot: Slot, reply: r.Reply): void {
+    slot.reply = reply;
+    while (this.head < this.slots.length && this.slots[this.head]!.reply !== null) {
+      this.out += this.slots[this.head]!.reply!;
+      this.head++;
+    }
+    if (this.head === this.slots.length) {
+      this.slots = [];
+      this.head = 0;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Stops reading; the connection ends once every reply so far is written. */
+  private closeAfterReplies(): void {
+    this.closing = true;
+    this.decoder.stop();
+  }
+
+  private flush(): void {
+    if (this.out.length > 0 && !this.socket.destroyed) {
+      this.host.countBytes(0, this.out.length);
+      this.socket.write(this.out, 'latin1');
+      this.out = '';
+      // A client that does not read its replies is cut off rather than let them pile up.
+      if (this.socket.writableLength > this.host.setting('client-output-buffer-limit')) {
+        this.host.log(`client ${this.state.remoteAddress} closed: output buffer over the limit`);
+        this.socket.destroy();
+        return;
+      }
+    }
+    if (this.closing && this.head === this.slots.length && !this.socket.destroyed) this.socket.end();
+  }
+
+  /** Ends the connection after the replies already owed (graceful shutdown). */
+  shutdown(): void {
+    this.closeAfterReplies();
+    this.flush();
+  }
+}

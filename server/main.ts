@@ -1,0 +1,103 @@
+// The command line: `node dist/server/main.js [--config PATH] [--name NODE]`.
+// With --name it runs that node in this process. Without, it starts every node
+// of the file whose address is on this machine, each in its own process, and
+// stops them all on Ctrl-C (SIGINT) or SIGTERM.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, configFor, loadConfig, type ClusterConfig } from './cluster/config.js';
+import { KvNode } from './node.js';
+import { resolveSecret } from './cluster/secret.js';
+
+interface Flags {
+  config: string;
+  name: string | null;
+}
+
+const USAGE = 'usage: npm start -- [--config PATH] [--name NODE]';
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = { config: 'cluster.conf', name: null };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new ConfigError(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--config') flags.config = value();
+    else if (a === '--name') flags.name = value();
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE + '\n');
+      process.exit(0);
+    } else throw new ConfigError(`unknown option ${a}\n${USAGE}`);
+  }
+  return flags;
+}
+
+function isLocalAddress(host: string): boolean {
+  if (host === 'localhost' || host === '0.0.0.0' || host === '::' || /^127\./.test(host) || host === '::1') return true;
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host));
+}
+
+async function runOne(cfg: ClusterConfig, name: string): Promise<void> {
+  const node = new KvNode(configFor(cfg, name));
+  await node.start();
+  process.stdout.write(node.banner() + '\n');
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    node.log('shutting down');
+    void node.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function runAll(cfg: ClusterConfig, configPath: string): void {
+  const local = cfg.nodes.filter((n) => isLocalAddress(n.host));
+  if (local.length === 0) throw new ConfigError(`${cfg.file}: no node has an address on this machine; use --name to pick one`);
+  const self = fileURLToPath(import.meta.url);
+  // Resolved once here, so that the nodes never race to create the cookie file.
+  const secret = resolveSecret(cfg.settings);
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  let status = 0;
+  const stopAll = (): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children.values()) c.kill('SIGTERM');
+  };
+  for (const n of local) {
+    const child = fork(self, ['--config', configPath, '--name', n.name], {
+      stdio: 'inherit',
+      env: { ...process.env, KV_CLUSTER_SECRET: secret },
+    });
+    children.set(n.name, child);
+    child.on('exit', (code, signal) => {
+      children.delete(n.name);
+      if (!stopping) {
+        process.stderr.write(`node ${n.name} exited (${signal ?? `code ${code}`}); stopping the others\n`);
+        status = 1;
+        stopAll();
+      }
+      if (children.size === 0) process.exit(status);
+    });
+  }
+  process.on('SIGINT', stopAll);
+  process.on('SIGTERM', stopAll);
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const cfg = loadConfig(flags.config);
+  if (flags.name !== null) await runOne(cfg, flags.name);
+  else runAll(cfg, flags.config);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  process.exit(1);
+});

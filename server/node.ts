@@ -1,0 +1,237 @@
+// One cluster member: the listener, the store, the routing stage and the links
+// to its peers. It owns the counters INFO shows and implements the NodeView that
+// commands see. Start with `new KvNode(config).start()`.
+
+import net from 'node:net';
+import type { NodeConfig } from './cluster/config.js';
+import { describeTable } from './cluster/router.js';
+import { PeerLink } from './cluster/peer-link.js';
+import { RoutingStage } from './cluster/routing-stage.js';
+import { resolveSecret, secretsEqual } from './cluster/secret.js';
+import { Store } from './store/store.js';
+import type { ClientState, Ctx, NodeView } from './commands/types.js';
+import { lookupCommand } from './commands/table.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import * as r from './protocol/resp.js';
+
+export interface NodeOptions {
+  /** Messages for the operator; default: stderr with the node's name. */
+  log?: (msg: string) => void;
+  /** Overrides the secret resolved from the settings, environment or cookie file. */
+  secret?: string;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export class KvNode implements ConnectionHost {
+  readonly store = new Store();
+  readonly routing: RoutingStage;
+  readonly view: NodeView;
+  private readonly settings: Map<string, string>;
+  private readonly links = new Map<string, PeerLink>();
+  private readonly connections = new Set<Connection>();
+  private server: net.Server | null = null;
+  private nextClientId = 1;
+  private readonly secret: string;
+  private readonly startedAt = Date.now();
+  private stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
+  readonly log: (msg: string) => void;
+
+  constructor(
+    readonly config: NodeConfig,
+    options: NodeOptions = {},
+  ) {
+    this.log = options.log ?? ((msg) => process.stderr.write(`[${config.self.name}] ${msg}\n`));
+    this.settings = new Map(config.settings);
+    this.settings.set('port', String(config.self.port));
+    this.settings.set('bind', config.self.host);
+    this.secret = options.secret ?? resolveSecret(config.settings);
+    for (const n of config.nodes) {
+      if (n.name === config.self.name) continue;
+      this.links.set(
+        n.name,
+        new PeerLink(n.name, n.host, n.port, {
+          self: config.self.name,
+          secret: this.secret,
+          timeoutMs: this.setting('forward-timeout'),
+          maxPending: this.setting('forward-max-pending'),
+          log: this.log,
+        }),
+      );
+    }
+    this.routing = new RoutingStage(config.self.name, config.table, config.nodes, this.links, this.setting('max-hops'));
+    this.routing.runInternal = (ctx: Ctx, argv: string[]) => lookupCommand(argv[0]!)?.run?.(ctx, argv) ?? r.error('ERR unknown internal command');
+    this.view = this.makeView();
+  }
+
+  get name(): string {
+    return this.config.self.name;
+  }
+
+  get port(): number {
+    const addr = this.server?.address();
+    return typeof addr === 'object' && addr !== null ? addr.port : this.config.self.port;
+  }
+
+  setting(name: string): number {
+    return Number(this.settings.get(name) ?? '0');
+  }
+
+  passwordRequired(): boolean {
+    return (this.settings.get('requirepass') ?? '') !== '';
+  }
+
+  countCommand(): void {
+    this.stats.commands++;
+  }
+
+  countBytes(inBytes: number, outBytes: number): void {
+    this.stats.netIn += inBytes;
+    this.stats.netOut += outBytes;
+  }
+
+  onClose(conn: Connection): void {
+    this.connections.delete(conn);
+  }
+
+  private makeView(): NodeView {
+    return {
+      name: this.name,
+      store: this.store,
+      startedAt: this.startedAt,
+      config: () => this.settings,
+      setConfig: (name, value) => this.setConfig(name, value),
+      infoSection: (name) => this.infoSection(name),
+      clients: () => [...this.connections].map((c) => c.state),
+      checkSecret: (s) => secretsEqual(s, this.secret),
+      resetStats: () => {
+        this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
+      },
+    };
+  }
+
+  private setConfig(name: string, value: string): string | null {
+    const settable = ['requirepass', 'maxclients', 'proto-max-bulk-len', 'client-query-buffer-limit', 'client-output-buffer-limit', 'timeout'];
+    if (!settable.includes(name)) return `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
+    if (name !== 'requirepass' && !/^\d+$/.test(value)) {
+      return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`;
+    }
+    this.settings.set(name, value);
+    return null;
+  }
+
+  private infoSection(name: string): string | null {
+    const lines = (o: Record<string, string | number>): string =>
+      Object.entries(o)
+        .map(([k, v]) => `${k}:${v}\r\n`)
+        .join('');
+    switch (name) {
+      case 'clients':
+        return lines({
+          connected_clients: this.connections.size,
+          cluster_connections: 0,
+          maxclients: this.setting('maxclients'),
+          client_recent_max_input_buffer: 0,
+          client_recent_max_output_buffer: 0,
+          blocked_clients: 0,
+          tracking_clients: 0,
+          clients_in_timeout_table: 0,
+        });
+      case 'stats': {
+        const s = this.store.stats();
+        return lines({
+          total_connections_received: this.stats.connections,
+          total_commands_processed: this.stats.commands,
+          instantaneous_ops_per_sec: 0,
+          total_net_input_bytes: this.stats.netIn,
+          total_net_output_bytes: this.stats.netOut,
+          rejected_connections: this.stats.rejected,
+          expired_keys: this.store.expiredKeys,
+          evicted_keys: 0,
+          keyspace_hits: s.hits,
+          keyspace_misses: s.misses,
+          pubsub_channels: 0,
+          pubsub_patterns: 0,
+        });
+      }
+      case 'cluster': {
+        const c = this.routing.counters;
+        const out: Record<string, string | number> = {
+          cluster_enabled: 0,
+          kv_node: this.name,
+          kv_table: describeTable(this.config.table),
+          kv_nodes: this.config.nodes.map((n) => `${n.name}@${n.host}:${n.port}`).join(','),
+          kv_commands_local: c.local,
+          kv_commands_forwarded: c.forwarded,
+          kv_commands_received: c.received,
+        };
+        for (const link of this.links.values()) {
+          const since = link.state === 'down' ? `,down_since=${Math.floor(link.downSince / 1000)}` : '';
+          const err = link.lastError ? `,last_error=${link.lastError.replace(/[\s,]+/g, '_')}` : '';
+          out[`kv_link_${link.name}`] = `state=${link.state},addr=${link.host}:${link.port},in_flight=${link.inFlight},sent=${link.sent},failed=${link.failed}${since}${err}`;
+        }
+        return lines(out);
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** Listens on the configured address; rejects with a clear message when the port is taken. */
+  start(): Promise<void> {
+    const { host, port, name } = this.config.self;
+    if (!LOOPBACK.test(host) && !this.passwordRequired()) {
+      this.log(`WARNING: node ${name} listens on ${host}, beyond loopback, and no requirepass is set: anyone who can reach ${host}:${port} can read and write every key.`);
+    }
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE') reject(new Error(`node ${name}: port ${port} on ${host} is already in use (is a Redis or another node running there?)`));
+        else if (e.code === 'EADDRNOTAVAIL') reject(new Error(`node ${name}: address ${host} is not on this machine`));
+        else reject(new Error(`node ${name}: cannot listen on ${host}:${port}: ${e.message}`));
+      });
+      server.listen({ host, port, backlog: 511 }, () => {
+        server.on('error', (e) => this.log(`listener error: ${e.message}`));
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.connections++;
+    if (this.connections.size >= this.setting('maxclients')) {
+      this.stats.rejected++;
+      socket.on('error', () => {});
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    this.connections.add(new Connection(socket, this.nextClientId++, this));
+  }
+
+  /** Graceful stop: no new connections, replies owed are written, links closed. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const c of this.connections) c.shutdown();
+    const deadline = Date.now() + 2000;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    for (const c of this.connections) c.socket.destroy();
+    for (const link of this.links.values()) link.close();
+    this.store.close();
+    await closed;
+  }
+
+  /** The banner printed at start-up. */
+  banner(): string {
+    const peers = this.config.nodes.filter((n) => n.name !== this.name).map((n) => `${n.name} ${n.host}:${n.port}`);
+    return [
+      `kv node ${this.name} listening on ${this.config.self.host}:${this.port} (pid ${process.pid}, config ${this.config.file})`,
+      `  table: ${describeTable(this.config.table)}`,
+      `  peers: ${peers.length ? peers.join(', ') : '(none)'}`,
+    ].join('\n');
+  }
+}
+
+export type { ClientState };

@@ -1,0 +1,82 @@
+// The request pipeline, one straight line: look up → check arity → check auth →
+// route → run. The connection hands every decoded request here and gets a reply,
+// or a promise of one when the command runs on another node.
+
+import * as r from './protocol/resp.js';
+import type { ClientState, CommandSpec, Ctx, NodeView } from './commands/types.js';
+import { lookupCommand } from './commands/table.js';
+import { NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from './commands/errors.js';
+import type { MaybeAsync, RoutingStage } from './cluster/routing-stage.js';
+
+export interface PipelineHost {
+  readonly view: NodeView;
+  readonly routing: RoutingStage;
+  /** True when requirepass is set. */
+  passwordRequired(): boolean;
+}
+
+/** Finds the table entry for argv: the command, or its subcommand; or the error reply. */
+function resolve(argv: readonly string[]): CommandSpec | r.Reply {
+  const spec = lookupCommand(argv[0]!);
+  if (spec === undefined || spec.flags.includes('internal')) return unknownCommand(argv);
+  if (!spec.subcommands) return spec;
+  if (argv.length === 1) return spec.run ? spec : wrongArity(spec.name);
+  const subName = `${spec.name}|${argv[1]!.toLowerCase()}`;
+  const sub = spec.subcommands.find((s) => s.name === subName);
+  return sub ?? unknownSubcommand(argv[1]!, spec.name);
+}
+
+function arityOk(spec: CommandSpec, argc: number): boolean {
+  return spec.arity > 0 ? argc === spec.arity : argc >= -spec.arity;
+}
+
+/** Runs one request from a client (path empty) or from a peer (path = nodes passed). */
+export function execute(host: PipelineHost, client: ClientState, argv: string[], path: readonly string[] = []): MaybeAsync {
+  const name = argv[0]!.toLowerCase();
+  if (name.startsWith('kv.')) return executeInternal(host, client, name, argv);
+  const spec = resolve(argv);
+  if (typeof spec === 'string') return spec;
+  if (!arityOk(spec, argv.length)) return wrongArity(spec.name);
+  if (!client.authenticated && !spec.flags.includes('no_auth') && host.passwordRequired()) return NOAUTH;
+  client.lastCommand = spec.name;
+  const ctx: Ctx = { node: host.view, client, proto: client.proto, path };
+  return host.routing.dispatch(ctx, spec, argv);
+}
+
+/**
+ * Internal commands between nodes. KV.HELLO proves the cluster secret; the
+ * others are refused on any connection that has not. A stranger is told the
+ * command is unknown, exactly as for any other name.
+ */
+function executeInternal(host: PipelineHost, client: ClientState, name: string, argv: string[]): MaybeAsync {
+  if (name === 'kv.hello') {
+    if (argv.length === 3 && host.view.checkSecret(argv[1]!)) {
+      client.peer = argv[2]!;
+      client.authenticated = true;
+      return r.OK;
+    }
+    client.closeAfterReply = true;
+    return r.error('ERR cluster secret refused');
+  }
+  if (client.peer === null) return unknownCommand(argv);
+  const proto = argv[1] === '3' ? 3 : 2;
+  if (name === 'kv.fwd' && argv.length >= 4) {
+    host.routing.counters.received++;
+    const inner = argv.slice(3);
+    const asPeer: ClientState = { ...client, proto };
+    return execute(host, asPeer, inner, argv[2]!.split(','));
+  }
+  if (name === 'kv.local' && argv.length >= 3) {
+    host.routing.counters.received++;
+    const inner = argv.slice(2);
+    const spec = resolve(inner);
+    if (typeof spec === 'string') return spec;
+    if (!arityOk(spec, inner.length)) return wrongArity(spec.name);
+    return spec.run!({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, inner);
+  }
+  if (name === 'kv.dump' || name === 'kv.restore') {
+    const spec = lookupCommand(name);
+    if (spec?.run) return spec.run({ node: host.view, client, proto: client.proto, path: [] }, argv);
+  }
+  return unknownCommand(argv);
+}

@@ -1,0 +1,245 @@
+// The bucket store: every key of one node, held in node-cache (useClones: false).
+// This is the only module that touches node-cache. Keys are latin1 strings, so
+// every byte of a binary key round-trips. A value is either a string (latin1, one
+// char per byte) or a Hash; a Hash made by the guide's CREATE is a "bucket", which
+// exists even when empty. Expiry is lazy (node-cache checks on every read) and
+// active: a sampler walks the keys that carry a TTL a few at a time, as Redis's
+// activeExpireCycle does, instead of node-cache's sweep over the whole keyspace.
+
+import NodeCache from 'node-cache';
+
+export class Hash {
+  readonly fields = new Map<string, string>();
+  /** Made by CREATE: stays when its last field goes, unlike a Redis hash. */
+  constructor(readonly bucket = false) {}
+}
+
+export type Value = string | Hash;
+export type TypeName = 'string' | 'hash';
+
+export function typeOf(v: Value): TypeName {
+  return typeof v === 'string' ? 'string' : 'hash';
+}
+
+/** How set() treats an existing TTL. */
+export const KEEP_TTL = -1;
+
+const EXPIRE_TICK_MS = 100;
+const EXPIRE_KEYS_PER_TICK = 200;
+
+export class Store {
+  private readonly cache: NodeCache;
+  /** Keys set with a TTL; the active expiry sampler walks these. */
+  private volatile = new Set<string>();
+  private sampler: Iterator<string> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  /** SCAN snapshots: see scan(). */
+  private snapshots: (ScanSnapshot | undefined)[] = [];
+  private nextSnapshot = 0;
+  expiredKeys = 0;
+
+  constructor() {
+    this.cache = new NodeCache({ useClones: false, checkperiod: 0, stdTTL: 0 });
+    this.resetData();
+    this.cache.on('expired', () => {
+      this.expiredKeys++;
+    });
+    this.timer = setInterval(() => this.expireSome(EXPIRE_KEYS_PER_TICK), EXPIRE_TICK_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * node-cache keeps keys in a plain object, where "__proto__" would reach the
+   * prototype and "constructor" or "toString" would look present. A
+   * prototype-less object makes every key an ordinary own property.
+   */
+  private resetData(): void {
+    this.cache.data = Object.create(null) as NodeCache.Data;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.cache.close();
+  }
+
+  get(key: string): Value | undefined {
+    return this.cache.get<Value>(key);
+  }
+
+  has(key: string): boolean {
+    return this.cache.has(key);
+  }
+
+  /**
+   * Stores a value. `ttlMs`: undefined or 0 clears any TTL; KEEP_TTL keeps the
+   * current one; a positive number expires the key that many ms from now.
+   */
+  set(key: string, value: Value, ttlMs?: number): void {
+    if (ttlMs === KEEP_TTL) {
+      const at = this.cache.getTtl(key);
+      if (at !== undefined && at !== 0) {
+        const left = at - Date.now();
+        if (left <= 0) {
+          this.cache.del(key);
+          this.volatile.delete(key);
+          return;
+        }
+        this.cache.set(key, value, left / 1000);
+        return;
+      }
+      this.cache.set(key, value, 0);
+      return;
+    }
+    if (ttlMs !== undefined && ttlMs > 0) {
+      this.cache.set(key, value, ttlMs / 1000);
+      this.volatile.add(key);
+    } else {
+      this.cache.set(key, value, 0);
+    }
+  }
+
+  del(key: string): boolean {
+    return this.cache.del(key) > 0;
+  }
+
+  /** Milliseconds left: -2 when the key does not exist, -1 when it has no TTL. */
+  pttl(key: string): number {
+    const at = this.cache.getTtl(key);
+    if (at === undefined) return -2;
+    if (at === 0) return -1;
+    return Math.max(0, Math.round(at - Date.now()));
+  }
+
+  /** Absolute expiry in ms since the epoch; -2 missing, -1 persistent. */
+  expireTime(key: string): number {
+    const at = this.cache.getTtl(key);
+    if (at === undefined) return -2;
+    if (at === 0) return -1;
+    return Math.round(at);
+  }
+
+  /** Sets an absolute expiry time (ms since the epoch); a time in the past deletes the key. */
+  expireAt(key: string, atMs: number): boolean {
+    if (!this.cache.has(key)) return false;
+    const left = atMs - Date.now();
+    if (left <= 0) {
+      this.cache.del(key);
+      this.volatile.delete(key);
+      return true;
+    }
+    this.cache.ttl(key, left / 1000);
+    this.volatile.add(key);
+    return true;
+  }
+
+  persist(key: string): boolean {
+    const at = this.cache.getTtl(key);
+    if (at === undefined || at === 0) return false;
+    this.cache.ttl(key, 0);
+    this.volatile.delete(key);
+    return true;
+  }
+
+  /** Keys in the store, expired ones excluded. */
+  keys(): string[] {
+    return this.cache.keys().filter((k) => this.cache.has(k));
+  }
+
+  /** Like Redis's DBSIZE, this may count keys that expired but were not yet collected. */
+  size(): number {
+    return this.cache.getStats().keys;
+  }
+
+  volatileCount(): number {
+    return this.volatile.size;
+  }
+
+  stats(): { hits: number; misses: number; keys: number; ksize: number; vsize: number } {
+    return this.cache.getStats();
+  }
+
+  flush(): void {
+    this.cache.flushAll();
+    this.resetData();
+    this.volatile = new Set();
+    this.sampler = null;
+    this.snapshots = [];
+  }
+
+  randomKey(): string | undefined {
+    for (let tries = 0; tries < 100; tries++) {
+      const all = this.cache.keys();
+      if (all.length === 0) return undefined;
+      const k = all[Math.floor(Math.random() * all.length)]!;
+      if (this.cache.has(k)) return k;
+    }
+    return undefined;
+  }
+
+  /**
+   * One SCAN step. Redis guarantees that a key present for the whole scan is
+   * returned; with keys in a plain object, positions shift when keys are
+   * deleted, so a scan walks a snapshot of the key list taken when it starts
+   * (cursor 0). The cursor encodes position, snapshot slot and generation; a
+   * cursor whose snapshot was recycled continues on a fresh snapshot, best effort.
+   */
+  scan(cursor: number, count: number, accept: (key: string, value: Value) => boolean): [number, string[]] {
+    let slot: number;
+    let pos: number;
+    let snap: ScanSnapshot | undefined;
+    if (cursor === 0) {
+      slot = this.nextSnapshot;
+      this.nextSnapshot = (this.nextSnapshot + 1) % SNAPSHOT_SLOTS;
+      const gen = ((this.snapshots[slot]?.gen ?? 0) + 1) % SNAPSHOT_GENS;
+      snap = { gen, keys: this.cache.keys() };
+      this.snapshots[slot] = snap;
+      pos = 0;
+    } else {
+      slot = cursor % SNAPSHOT_SLOTS;
+      const gen = Math.floor(cursor / SNAPSHOT_SLOTS) % SNAPSHOT_GENS;
+      pos = Math.floor(cursor / (SNAPSHOT_SLOTS * SNAPSHOT_GENS));
+      snap = this.snapshots[slot];
+      if (snap === undefined || snap.gen !== gen) {
+        snap = { gen, keys: this.cache.keys() };
+        this.snapshots[slot] = snap;
+      }
+    }
+    const out: string[] = [];
+    const keys = snap.keys;
+    const end = Math.min(keys.length, pos + count);
+    for (; pos < end; pos++) {
+      const k = keys[pos]!;
+      const v = this.cache.get<Value>(k);
+      if (v !== undefined && accept(k, v)) out.push(k);
+    }
+    if (pos >= keys.length) {
+      this.snapshots[slot] = undefined;
+      return [0, out];
+    }
+    return [(pos * SNAPSHOT_GENS + snap.gen) * SNAPSHOT_SLOTS + slot, out];
+  }
+
+  /** Active expiry: checks up to `budget` keys with a TTL; node-cache deletes expired ones on check. */
+  expireSome(budget: number): void {
+    if (this.volatile.size === 0) return;
+    if (this.sampler === null) this.sampler = this.volatile.values();
+    for (let i = 0; i < budget; i++) {
+      const next = this.sampler.next();
+      if (next.done) {
+        this.sampler = null;
+        return;
+      }
+      const key = next.value;
+      // getTtl() deletes the key when it has expired; 0 means it became persistent.
+      const at = this.cache.getTtl(key);
+      if (at === undefined || at === 0) this.volatile.delete(key);
+    }
+  }
+}
+
+interface ScanSnapshot {
+  gen: number;
+  keys: string[];
+}
+const SNAPSHOT_SLOTS = 64;
+const SNAPSHOT_GENS = 256;
