@@ -1,0 +1,142 @@
+// Servers for tests, each on a free port so they never collide with a running
+// cluster or Redis: in-process nodes with tables of the test's choosing, nodes in
+// child processes (which can be killed), and a real redis-server to compare with.
+
+import net from 'node:net';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configFor, parseConfig } from '../../server/cluster/config.js';
+import { KvNode } from '../../server/node.js';
+
+export const SECRET = 'test-cluster-secret';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ClusterSpec {
+  /** Node names, in order. */
+  nodes: string[];
+  /** The shared table, as cluster.conf route lines (without "route"): e.g. ["a-m foo", "n-z bar"]. */
+  routes: string[];
+  /** Per-node tables that replace the shared one. */
+  sections?: Record<string, string[]>;
+  /** Extra setting lines for the whole file, e.g. ["requirepass s3cret"]. */
+  settings?: string[];
+}
+
+/** The text of a cluster.conf for `spec` with the given ports. */
+export function clusterConf(spec: ClusterSpec, ports: Record<string, number>): string {
+  const lines = [`secret ${SECRET}`, ...(spec.settings ?? [])];
+  for (const n of spec.nodes) lines.push(`node ${n} 127.0.0.1:${ports[n]}`);
+  for (const r of spec.routes) lines.push(`route ${r}`);
+  for (const [name, routes] of Object.entries(spec.sections ?? {})) {
+    lines.push(`[${name}]`, ...routes.map((r) => `route ${r}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export interface TestCluster {
+  ports: Record<string, number>;
+  nodes: Record<string, KvNode>;
+  conf: string;
+  stop(): Promise<void>;
+}
+
+/** Starts every node of `spec` in this process. */
+export async function startCluster(spec: ClusterSpec): Promise<TestCluster> {
+  const ports: Record<string, number> = {};
+  for (const n of spec.nodes) ports[n] = await freePort();
+  const conf = clusterConf(spec, ports);
+  const cfg = parseConfig(conf, 'test.conf');
+  const nodes: Record<string, KvNode> = {};
+  for (const n of spec.nodes) {
+    nodes[n] = new KvNode(configFor(cfg, n), { log: () => {} });
+    await nodes[n].start();
+  }
+  return {
+    ports,
+    nodes,
+    conf,
+    stop: async () => {
+      await Promise.all(Object.values(nodes).map((node) => node.stop()));
+    },
+  };
+}
+
+/** A single node that owns every key. */
+export async function startSingleNode(settings: string[] = []): Promise<TestCluster> {
+  return startCluster({ nodes: ['solo'], routes: ['* solo'], settings });
+}
+
+export function haveBinary(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listening on ${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
+}
+
+export interface ExternalServer {
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function spawnServer(cmd: string, args: string[], port: number): Promise<ExternalServer> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port, 10_000);
+  return {
+    port,
+    process: proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGKILL');
+      }),
+  };
+}
+
+/** A real redis-server on a free port, without persistence. */
+export async function startRedis(extra: string[] = []): Promise<ExternalServer> {
+  const port = await freePort();
+  return spawnServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], port);
+}
+
+/**
+ * A node of `conf` in its own process (the built server, dist/), so a test can
+ * kill, pause and restart it. Needs `npm run build` first (the test setup does it).
+ */
+export async function startNodeProcess(conf: string, name: string, port: number): Promise<ExternalServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kv-test-'));
+  const file = join(dir, 'cluster.conf');
+  writeFileSync(file, conf);
+  return spawnServer(process.execPath, ['dist/server/main.js', '--config', file, '--name', name], port);
+}
