@@ -17,6 +17,7 @@ import type { NodeAddress, RouteEntry } from './config.js';
 import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
 import { NO_SUCH_KEY } from '../commands/errors.js';
+import { lookupCommand } from '../commands/table.js';
 
 export type MaybeAsync = r.Reply | Promise<r.Reply>;
 
@@ -173,7 +174,7 @@ export class RoutingStage {
       return node === undefined || node === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, node, argv);
     }
     const existsArgv = ['EXISTS', ...keyPositions(spec, argv).map((i) => argv[i]!)];
-    return Promise.resolve(this.split(ctx, { ...spec, routing: 'split-sum', keys: { first: 1, last: -1, step: 1 } }, existsArgv)).then(
+    return Promise.resolve(this.split(ctx, lookupCommand('exists')!, existsArgv)).then(
       async (exists) => {
         if (isErrorReply(exists)) return exists;
         if (integerValue(exists) !== 0) return r.ZERO;

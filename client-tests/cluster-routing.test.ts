@@ -1,0 +1,243 @@
+// Multi-node routing, in-process nodes on free ports: forwarding, multi-hop with
+// divergent tables, loops, split multi-key commands, cluster-wide keyspace
+// commands, cross-node RENAME, and the internal links' authentication.
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Redis } from 'ioredis';
+import { SECRET, startCluster, type TestCluster } from './support/servers.js';
+import { RawClient } from './support/raw.js';
+
+const clients: Redis[] = [];
+function client(port: number): Redis {
+  const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  clients.push(c);
+  return c;
+}
+
+afterAll(() => {
+  for (const c of clients) c.disconnect();
+});
+
+describe('two nodes: a-m on foo, n-z on bar', () => {
+  let cluster: TestCluster;
+  let foo: Redis;
+  let bar: Redis;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] });
+    foo = client(cluster.ports['foo']!);
+    bar = client(cluster.ports['bar']!);
+  });
+  afterAll(() => cluster.stop());
+
+  test('a key set through foo is stored on bar and read through either', async () => {
+    expect(await foo.set('world', '1')).toBe('OK');
+    expect(cluster.nodes['bar']!.store.get('world')).toBe('1');
+    expect(cluster.nodes['foo']!.store.get('world')).toBeUndefined();
+    expect(await bar.get('world')).toBe('1');
+    expect(await foo.get('world')).toBe('1');
+  });
+
+  test('errors from the owner are relayed unchanged', async () => {
+    await bar.set('nstr', 'x');
+    await expect(foo.hget('nstr', 'f')).rejects.toThrow('WRONGTYPE Operation against a key holding the wrong kind of value');
+    await expect(foo.incr('nstr')).rejects.toThrow('ERR value is not an integer or out of range');
+  });
+
+  test('ROUTE names the owner and the path', async () => {
+    expect(await foo.call('ROUTE', 'world')).toEqual(['bucket', 'world', 'owner', 'bar', 'path', 'foo -> bar', 'hops', 1]);
+    expect(await foo.call('ROUTE', 'apple')).toEqual(['bucket', 'apple', 'owner', 'foo', 'path', 'foo', 'hops', 0]);
+  });
+
+  test('no entry, and an empty key, are errors in the guide words', async () => {
+    await expect(foo.get('Zebra')).rejects.toThrow('ERR could not find entry for "Zebra" in table [a-m foo, n-z bar]');
+    await expect(foo.set('', 'x')).rejects.toThrow('ERR could not find entry for "" in table [a-m foo, n-z bar]');
+  });
+
+  test('a pipeline mixing local and remote keys gets its replies in order', async () => {
+    const p = foo.pipeline();
+    for (let i = 0; i < 200; i++) {
+      p.set(i % 2 === 0 ? `apple${i}` : `zebra${i}`, String(i));
+      p.get(i % 2 === 0 ? `apple${i}` : `zebra${i}`);
+    }
+    const results = await p.exec();
+    for (let i = 0; i < 200; i++) {
+      expect(results![2 * i]).toEqual([null, 'OK']);
+      expect(results![2 * i + 1]).toEqual([null, String(i)]);
+    }
+  });
+
+  test('MSET/MGET/EXISTS/DEL split across nodes and merge in order', async () => {
+    expect(await foo.mset('ka', '1', 'za', '2', 'kb', '3', 'zb', '4')).toBe('OK');
+    expect(cluster.nodes['foo']!.store.get('ka')).toBe('1');
+    expect(cluster.nodes['bar']!.store.get('za')).toBe('2');
+    expect(await bar.mget('za', 'ka', 'missing', 'zb', 'kb', 'nope')).toEqual(['2', '1', null, '4', '3', null]);
+    expect(await foo.exists('ka', 'za', 'ka', 'missing')).toBe(3);
+    expect(await bar.del('ka', 'za', 'missing')).toBe(2);
+    expect(await foo.mget('ka', 'za', 'kb')).toEqual([null, null, '3']);
+  });
+
+  test('MSETNX across nodes sets all or none', async () => {
+    expect(await foo.msetnx('ma', '1', 'ya', '2')).toBe(1);
+    expect(await foo.mget('ma', 'ya')).toEqual(['1', '2']);
+    expect(await bar.msetnx('mb', '1', 'ya', '3')).toBe(0);
+    expect(await foo.exists('mb')).toBe(0);
+    expect(await foo.get('ya')).toBe('2');
+  });
+
+  test('keyspace commands cover the whole cluster from either node', async () => {
+    await foo.flushall();
+    await foo.mset('a1', '1', 'b1', '2', 'x1', '3', 'y1', '4', 'z1', '5');
+    expect(await foo.dbsize()).toBe(5);
+    expect(await bar.dbsize()).toBe(5);
+    expect((await bar.keys('*')).sort()).toEqual(['a1', 'b1', 'x1', 'y1', 'z1']);
+    expect((await foo.keys('?1')).sort()).toEqual(['a1', 'b1', 'x1', 'y1', 'z1']);
+    expect((await foo.keys('[xy]*')).sort()).toEqual(['x1', 'y1']);
+    const seen: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await bar.scan(cursor, 'COUNT', 2);
+      seen.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    expect(seen.sort()).toEqual(['a1', 'b1', 'x1', 'y1', 'z1']);
+    expect(['a1', 'b1', 'x1', 'y1', 'z1']).toContain(await foo.randomkey());
+    expect(await bar.flushdb()).toBe('OK');
+    expect(await foo.dbsize()).toBe(0);
+    expect(await foo.randomkey()).toBeNull();
+  });
+
+  test('SCAN MATCH and TYPE filter on every node', async () => {
+    await foo.flushall();
+    await foo.mset('s1', 'v', 's2', 'v');
+    await foo.hset('h1', 'f', 'v');
+    await foo.hset('xh', 'f', 'v');
+    const collect = async (...opts: (string | number)[]): Promise<string[]> => {
+      const out: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = (await foo.call('SCAN', cursor, ...opts)) as [string, string[]];
+        out.push(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      return out.sort();
+    };
+    expect(await collect('TYPE', 'hash')).toEqual(['h1', 'xh']);
+    expect(await collect('MATCH', 's*')).toEqual(['s1', 's2']);
+  });
+
+  test('RENAME across nodes moves the value and its TTL', async () => {
+    await foo.set('apple', 'red', 'EX', 100);
+    expect(await foo.rename('apple', 'zapple')).toBe('OK');
+    expect(cluster.nodes['bar']!.store.get('zapple')).toBe('red');
+    expect(await foo.exists('apple')).toBe(0);
+    const ttl = await bar.ttl('zapple');
+    expect(ttl).toBeGreaterThan(98);
+    expect(ttl).toBeLessThanOrEqual(100);
+    await bar.hset('zhash', 'a', '1', 'b', '2');
+    expect(await bar.rename('zhash', 'ahash')).toBe('OK');
+    expect(await foo.hgetall('ahash')).toEqual({ a: '1', b: '2' });
+    await expect(foo.rename('nothing', 'zz')).rejects.toThrow('ERR no such key');
+  });
+
+  test('a bucket created through foo lives on bar', async () => {
+    expect(await foo.call('CREATE', 'shopping')).toBe('OK');
+    expect(await foo.call('PUT', 'shopping', 'milk', '1')).toBe('OK');
+    expect(await bar.call('GET', 'shopping', 'milk')).toBe('1');
+    expect(await foo.call('DELETE', 'shopping', 'milk')).toBe('OK');
+    expect(await foo.type('shopping')).toBe('hash');
+    await expect(foo.call('PUT', 'nobucket', 'a', 'b')).rejects.toThrow('NOT FOUND');
+  });
+
+  test('RESP3 replies pass through a hop with their RESP3 shape', async () => {
+    const raw = await RawClient.connect(cluster.ports['foo']!);
+    await raw.command('HELLO', '3');
+    await raw.command('HSET', 'zmap', 'f', 'v');
+    expect(await raw.command('HGETALL', 'zmap')).toBe('%1\r\n$1\r\nf\r\n$1\r\nv\r\n');
+    expect(await raw.command('GET', 'zmissing')).toBe('_\r\n');
+    expect(await raw.command('MGET', 'zmap2', 'amissing')).toBe('*2\r\n_\r\n_\r\n');
+    raw.close();
+  });
+
+  test('INFO cluster shows the table, links and counters', async () => {
+    const info = await foo.info('cluster');
+    expect(info).toContain('kv_node:foo');
+    expect(info).toContain('kv_table:[a-m foo, n-z bar]');
+    expect(info).toMatch(/kv_link_bar:state=up,addr=127\.0\.0\.1:\d+,/);
+    expect(Number(/kv_commands_forwarded:(\d+)/.exec(info)![1])).toBeGreaterThan(0);
+    const barInfo = await bar.info('cluster');
+    expect(Number(/kv_commands_received:(\d+)/.exec(barInfo)![1])).toBeGreaterThan(0);
+  });
+});
+
+describe('the links between nodes are authenticated', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] });
+  });
+  afterAll(() => cluster.stop());
+
+  test('a stranger cannot send forwarded or internal commands', async () => {
+    const raw = await RawClient.connect(cluster.ports['bar']!);
+    expect(await raw.command('KV.FWD', '2', 'foo', 'SET', 'zz', 'evil')).toBe(
+      "-ERR unknown command 'KV.FWD', with args beginning with: '2' 'foo' 'SET' 'zz' 'evil' \r\n",
+    );
+    expect(await raw.command('KV.LOCAL', '2', 'FLUSHALL')).toMatch(/^-ERR unknown command 'KV.LOCAL'/);
+    expect(await raw.command('KV.DUMP', 'zz')).toMatch(/^-ERR unknown command 'KV.DUMP'/);
+    expect(cluster.nodes['bar']!.store.get('zz')).toBeUndefined();
+    raw.close();
+  });
+
+  test('a wrong secret is refused and the connection closed', async () => {
+    const raw = await RawClient.connect(cluster.ports['bar']!);
+    expect(await raw.command('KV.HELLO', 'wrong', 'foo')).toBe('-ERR cluster secret refused\r\n');
+    await raw.untilClosed();
+    expect(raw.closed).toBe(true);
+  });
+
+  test('the right secret opens the internal commands', async () => {
+    const raw = await RawClient.connect(cluster.ports['bar']!);
+    expect(await raw.command('KV.HELLO', SECRET, 'foo')).toBe('+OK\r\n');
+    expect(await raw.command('KV.FWD', '2', 'foo', 'SET', 'zz', 'ok')).toBe('+OK\r\n');
+    expect(cluster.nodes['bar']!.store.get('zz')).toBe('ok');
+    raw.close();
+  });
+});
+
+describe('three nodes with divergent tables', () => {
+  let cluster: TestCluster;
+  let foo: Redis;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      nodes: ['foo', 'bar', 'baz'],
+      routes: ['a-m foo', 'n-z bar'],
+      sections: {
+        // bar hands s-z on to baz, and sends q back to foo, whose table says bar: a loop.
+        bar: ['a-m foo', 'n-p bar', 'q foo', 'r bar', 's-z baz'],
+        baz: ['a-z baz'],
+      },
+    });
+    foo = client(cluster.ports['foo']!);
+  });
+  afterAll(() => cluster.stop());
+
+  test('a request takes two hops and the reply comes back unchanged', async () => {
+    expect(await foo.set('world', 'far')).toBe('OK');
+    expect(cluster.nodes['baz']!.store.get('world')).toBe('far');
+    expect(await foo.get('world')).toBe('far');
+    expect(await foo.call('ROUTE', 'world')).toEqual(['bucket', 'world', 'owner', 'baz', 'path', 'foo -> bar -> baz', 'hops', 2]);
+    expect(await foo.call('ROUTE', 'nest')).toEqual(['bucket', 'nest', 'owner', 'bar', 'path', 'foo -> bar', 'hops', 1]);
+  });
+
+  test('a forwarding loop fails with the path, never loops', async () => {
+    await expect(foo.get('queue')).rejects.toThrow('ERR forwarding loop for "queue": foo -> bar -> foo');
+  });
+
+  test('a split MGET re-split by the owner merges in order', async () => {
+    await foo.mset('apple', '1', 'nut', '2', 'sun', '3');
+    expect(cluster.nodes['baz']!.store.get('sun')).toBe('3');
+    expect(await foo.mget('sun', 'apple', 'nut', 'rock', 'sky')).toEqual(['3', '1', '2', null, null]);
+    expect(await foo.del('sun', 'apple', 'nut', 'rock')).toBe(3);
+  });
+});
