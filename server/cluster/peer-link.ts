@@ -132,7 +132,7 @@ export class PeerLink {
       if (this.socket === socket) this.onClose();
     });
     if (this.timer === null) {
-      this.timer = setInterval(() => this.expireRequests(), Math.max(10, Math.floor(this.opts.timeoutMs / 4)));
+      this.timer = setInterval(() => this.expireRequests(), Math.max(10, Math.floor(this.opts.timeoutMs / 10)));
       this.timer.unref();
     }
   }
