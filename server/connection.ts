@@ -56,6 +56,13 @@ export class Connection {
       authRequired: () => !this.state.authenticated && host.passwordRequired(),
     });
     socket.setNoDelay(true);
+    // `timeout` (seconds): an idle client is closed, as in Redis; 0 never.
+    const idle = host.setting('timeout');
+    if (idle > 0 && this.state.peer === null) {
+      socket.setTimeout(idle * 1000, () => {
+        if (this.state.peer === null && this.head === this.slots.length) socket.destroy();
+      });
+    }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {
       /* reset by peer etc.: 'close' follows */

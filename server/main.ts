@@ -13,12 +13,13 @@ import { resolveSecret } from './cluster/secret.js';
 interface Flags {
   config: string;
   name: string | null;
+  requirepass: string | null;
 }
 
-const USAGE = 'usage: npm start -- [--config PATH] [--name NODE]';
+const USAGE = 'usage: npm start -- [--config PATH] [--name NODE] [--requirepass PASSWORD]';
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { config: 'cluster.conf', name: null };
+  const flags: Flags = { config: 'cluster.conf', name: null, requirepass: null };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -28,6 +29,7 @@ function parseFlags(args: string[]): Flags {
     };
     if (a === '--config') flags.config = value();
     else if (a === '--name') flags.name = value();
+    else if (a === '--requirepass') flags.requirepass = value();
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE + '\n');
       process.exit(0);
@@ -41,8 +43,11 @@ function isLocalAddress(host: string): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host));
 }
 
-async function runOne(cfg: ClusterConfig, name: string): Promise<void> {
-  const node = new KvNode(configFor(cfg, name));
+async function runOne(cfg: ClusterConfig, name: string, requirepass: string | null): Promise<void> {
+  const nodeConfig = configFor(cfg, name);
+  const settings = new Map(nodeConfig.settings);
+  if (requirepass !== null) settings.set('requirepass', requirepass);
+  const node = new KvNode({ ...nodeConfig, settings });
   await node.start();
   process.stdout.write(node.banner() + '\n');
   let stopping = false;
@@ -56,7 +61,7 @@ async function runOne(cfg: ClusterConfig, name: string): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-function runAll(cfg: ClusterConfig, configPath: string): void {
+function runAll(cfg: ClusterConfig, configPath: string, requirepass: string | null): void {
   const local = cfg.nodes.filter((n) => isLocalAddress(n.host));
   if (local.length === 0) throw new ConfigError(`${cfg.file}: no node has an address on this machine; use --name to pick one`);
   const self = fileURLToPath(import.meta.url);
@@ -71,7 +76,9 @@ function runAll(cfg: ClusterConfig, configPath: string): void {
     for (const c of children.values()) c.kill('SIGTERM');
   };
   for (const n of local) {
-    const child = fork(self, ['--config', configPath, '--name', n.name], {
+    const args = ['--config', configPath, '--name', n.name];
+    if (requirepass !== null) args.push('--requirepass', requirepass);
+    const child = fork(self, args, {
       stdio: 'inherit',
       env: { ...process.env, KV_CLUSTER_SECRET: secret },
     });
@@ -93,8 +100,8 @@ function runAll(cfg: ClusterConfig, configPath: string): void {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const cfg = loadConfig(flags.config);
-  if (flags.name !== null) await runOne(cfg, flags.name);
-  else runAll(cfg, flags.config);
+  if (flags.name !== null) await runOne(cfg, flags.name, flags.requirepass);
+  else runAll(cfg, flags.config, flags.requirepass);
 }
 
 main().catch((e: unknown) => {
