@@ -14,7 +14,6 @@ export interface ConnectionHost extends PipelineHost {
   countCommand(): void;
   countBytes(inBytes: number, outBytes: number): void;
   onClose(conn: Connection): void;
-  log(msg: string): void;
 }
 
 interface Slot {

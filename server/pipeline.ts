@@ -13,6 +13,7 @@ export interface PipelineHost {
   readonly routing: RoutingStage;
   /** True when requirepass is set. */
   passwordRequired(): boolean;
+  log(msg: string): void;
 }
 
 /** Finds the table entry for argv: the command, or its subcommand; or the error reply. */
@@ -56,6 +57,7 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
       return r.OK;
     }
     client.closeAfterReply = true;
+    host.log(`refused a link from ${client.remoteAddress} claiming to be node ${argv[2] ?? '?'}: wrong cluster secret`);
     return r.error('ERR cluster secret refused');
   }
   if (client.peer === null) return unknownCommand(argv);
