@@ -6,7 +6,7 @@ import { LLONG_MAX, LLONG_MIN, parseFloatStrict, parseLongLong } from '../protoc
 import { Hash } from '../store/store.js';
 import type { Ctx, Handler } from './types.js';
 import { NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, WRONGTYPE, wrongArity } from './errors.js';
-import { addFloats } from './float-format.js';
+import { incrByFloat, parseLongDouble } from './float-format.js';
 import { globMatch } from './glob.js';
 import { parseScanArgs } from './scan-args.js';
 
@@ -145,18 +145,15 @@ export const hincrby: Handler = (ctx, argv) => {
 };
 
 export const hincrbyfloat: Handler = (ctx, argv) => {
-  const by = parseFloatStrict(argv[3]!);
+  const by = parseLongDouble(argv[3]!);
   if (by === null) return NOT_FLOAT;
-  if (!Number.isFinite(by)) return r.error('ERR value is NaN or Infinity');
+  if (by.kind === 'inf') return r.error('ERR value is NaN or Infinity');
   const h = hashForWrite(ctx, argv[1]!);
   if (h === null) return WRONGTYPE;
-  const old = h.fields.get(argv[2]!);
-  const value = old === undefined ? 0 : parseFloatStrict(old);
-  if (value === null) return r.error('ERR hash value is not a float');
-  const sum = addFloats(value, by);
-  if (sum === 'nan') return NAN_OR_INFINITY;
-  h.fields.set(argv[2]!, sum);
-  return r.bulk(sum);
+  const sum = incrByFloat(h.fields.get(argv[2]!), by);
+  if ('error' in sum) return sum.error === 'nan' ? NAN_OR_INFINITY : r.error('ERR hash value is not a float');
+  h.fields.set(argv[2]!, sum.value);
+  return r.bulk(sum.value);
 };
 
 export const hscan: Handler = (ctx, argv) => {

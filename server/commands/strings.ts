@@ -16,7 +16,7 @@ import {
   WRONGTYPE,
   wrongArity,
 } from './errors.js';
-import { addFloats } from './float-format.js';
+import { incrByFloat } from './float-format.js';
 import { bucketGet } from './buckets.js';
 
 const MAX_STRING = 512 * 1024 * 1024;
@@ -196,13 +196,10 @@ export const decrby: Handler = (ctx, argv) => {
 export const incrbyfloat: Handler = (ctx, argv) => {
   const old = lookupString(ctx, argv[1]!);
   if (old === WRONG) return WRONGTYPE;
-  const value = old === undefined ? 0 : parseFloatStrict(old);
-  const by = parseFloatStrict(argv[2]!);
-  if (value === null || by === null) return NOT_FLOAT;
-  const sum = addFloats(value, by);
-  if (sum === 'nan') return NAN_OR_INFINITY;
-  ctx.node.store.set(argv[1]!, sum, KEEP_TTL);
-  return r.bulk(sum);
+  const sum = incrByFloat(old, argv[2]!);
+  if ('error' in sum) return sum.error === 'nan' ? NAN_OR_INFINITY : NOT_FLOAT;
+  ctx.node.store.set(argv[1]!, sum.value, KEEP_TTL);
+  return r.bulk(sum.value);
 };
 
 export const append: Handler = (ctx, argv) => {
