@@ -48,6 +48,8 @@ export class Connection {
       localAddress: `${socket.localAddress}:${socket.localPort}`,
       createdAt: Date.now(),
       lastCommand: 'NULL',
+      multi: null,
+      multiFailed: false,
     };
     this.decoder = new RequestDecoder((argv) => this.onRequest(argv), {
       maxBulkLen: host.setting('proto-max-bulk-len'),

@@ -3,10 +3,11 @@
 // or a promise of one when the command runs on another node.
 
 import * as r from './protocol/resp.js';
-import type { ClientState, CommandSpec, Ctx, NodeView } from './commands/types.js';
+import type { ClientState, CommandSpec, Ctx, NodeView, QueuedCommand } from './commands/types.js';
 import { lookupCommand } from './commands/table.js';
 import { NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from './commands/errors.js';
 import type { MaybeAsync, RoutingStage } from './cluster/routing-stage.js';
+import { runsImmediatelyInMulti } from './commands/transactions.js';
 
 export interface PipelineHost {
   readonly view: NodeView;
@@ -28,7 +29,7 @@ function resolve(argv: readonly string[]): CommandSpec | r.Reply {
 }
 
 function arityOk(spec: CommandSpec, argc: number): boolean {
-  return spec.arity > 0 ? argc === spec.arity : argc >= -spec.arity;
+  return spec.arity > 0 ? argc === spec.arity : argc >= -spec.arity && argc <= (spec.maxArgs ?? Infinity);
 }
 
 /** Runs one request from a client (path empty) or from a peer (path = nodes passed). */
@@ -36,12 +37,28 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
   const name = argv[0]!.toLowerCase();
   if (name.startsWith('kv.')) return executeInternal(host, client, name, argv);
   const spec = resolve(argv);
-  if (typeof spec === 'string') return spec;
+  const refused = typeof spec === 'string' ? spec : check(host, client, spec, argv);
+  if (refused !== null) {
+    // A command refused inside MULTI dooms the transaction (EXECABORT).
+    if (client.multi !== null) client.multiFailed = true;
+    return refused;
+  }
+  const checked = spec as CommandSpec;
+  client.lastCommand = checked.name;
+  if (client.multi !== null && !runsImmediatelyInMulti(checked.name)) {
+    if (checked.name === 'watch') return r.error('ERR WATCH inside MULTI is not allowed');
+    client.multi.push({ spec: checked, argv });
+    return r.QUEUED;
+  }
+  const ctx: Ctx = { node: host.view, client, proto: client.proto, path };
+  return host.routing.dispatch(ctx, checked, argv);
+}
+
+/** Arity and authentication: the checks every command passes before it runs or is queued. */
+function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv: string[]): r.Reply | null {
   if (!arityOk(spec, argv.length)) return wrongArity(spec.name);
   if (!client.authenticated && !spec.flags.includes('no_auth') && host.passwordRequired()) return NOAUTH;
-  client.lastCommand = spec.name;
-  const ctx: Ctx = { node: host.view, client, proto: client.proto, path };
-  return host.routing.dispatch(ctx, spec, argv);
+  return null;
 }
 
 /**
@@ -75,6 +92,23 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     if (typeof spec === 'string') return spec;
     if (!arityOk(spec, inner.length)) return wrongArity(spec.name);
     return spec.run!({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, inner);
+  }
+  if (name === 'kv.tx' && argv.length >= 4) {
+    // KV.TX <proto> <path> <argc> <argv…> <argc> <argv…> …: a transaction forwarded whole.
+    host.routing.counters.received++;
+    const queued: QueuedCommand[] = [];
+    for (let i = 3; i < argv.length; ) {
+      const argc = Number(argv[i]);
+      if (!(argc >= 1)) return r.error('ERR malformed KV.TX');
+      const inner = argv.slice(i + 1, i + 1 + argc);
+      const spec = resolve(inner);
+      if (typeof spec === 'string') return spec;
+      queued.push({ spec, argv: inner });
+      i += 1 + argc;
+    }
+    const txClient: ClientState = { ...client, proto, multi: queued, multiFailed: false };
+    const exec = lookupCommand('exec')!;
+    return host.routing.dispatch({ node: host.view, client: txClient, proto, path: argv[2]!.split(',') }, exec, ['EXEC']);
   }
   if (name === 'kv.dump' || name === 'kv.restore') {
     const spec = lookupCommand(name);

@@ -18,6 +18,7 @@ import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
 import { NO_SUCH_KEY } from '../commands/errors.js';
 import { lookupCommand } from '../commands/table.js';
+import { EXECABORT } from '../commands/transactions.js';
 
 export type MaybeAsync = r.Reply | Promise<r.Reply>;
 
@@ -53,6 +54,8 @@ export class RoutingStage {
         return this.msetnx(ctx, spec, argv);
       case 'rename':
         return this.rename(ctx, spec, argv);
+      case 'transaction':
+        return this.transaction(ctx, spec, argv);
       default:
         return this.everywhere(ctx, spec, argv);
     }
@@ -213,6 +216,51 @@ export class RoutingStage {
       const deleted = await at(src, ['DEL', argv[1]!]);
       return isErrorReply(deleted) ? deleted : r.OK;
     });
+  }
+
+  /**
+   * EXEC: the queued commands run together on the one node that owns all their
+   * keys: here, synchronously, so nothing interleaves (as in Redis); or
+   * forwarded whole to that node in a KV.TX envelope. A transaction whose keys
+   * live on several nodes, or that holds a command spanning every node, is
+   * refused, as Redis Cluster refuses keys in different slots.
+   */
+  private transaction(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    const queued = ctx.client.multi;
+    if (queued === null) return this.runHere(ctx, spec, argv);
+    const failed = ctx.client.multiFailed;
+    ctx.client.multi = null;
+    ctx.client.multiFailed = false;
+    if (failed) return EXECABORT;
+    let target: string | null = null;
+    for (const q of queued) {
+      if (q.spec.routing.startsWith('all-') && this.nodes.length > 1) {
+        return r.error(`ERR ${q.spec.name.toUpperCase()} cannot run inside MULTI: it spans every node of the cluster`);
+      }
+      for (const i of keyPositions(q.spec, q.argv)) {
+        const o = this.owner(ctx, q.argv[i]!);
+        if (typeof o !== 'string') return o.error;
+        if (target !== null && o !== target) {
+          return r.error(`ERR MULTI/EXEC needs every key on one node; this transaction has keys on ${target} and ${o}`);
+        }
+        target = o;
+      }
+    }
+    if (target === null || target === this.self) {
+      const replies: r.Reply[] = [];
+      for (const q of queued) {
+        const reply = this.dispatch(ctx, q.spec, q.argv);
+        // Every key is here, so every command answers synchronously.
+        replies.push(typeof reply === 'string' ? reply : r.error('ERR internal error: asynchronous command in a transaction'));
+      }
+      return r.array(replies);
+    }
+    const link = this.links.get(target);
+    if (!link) return r.error(`ERR no link to node ${target}`);
+    this.counters.forwarded++;
+    const envelope = ['KV.TX', String(ctx.proto), [...ctx.path, this.self].join(',')];
+    for (const q of queued) envelope.push(String(q.argv.length), ...q.argv);
+    return new Promise((resolve) => link.send(envelope, resolve));
   }
 
   /** Set by the node: runs an internal command (KV.DUMP, KV.RESTORE, DEL) on this node. */

@@ -10,6 +10,7 @@ import * as keys from './keys.js';
 import * as buckets from './buckets.js';
 import * as server from './server.js';
 import * as introspection from './introspection.js';
+import * as transactions from './transactions.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
@@ -37,7 +38,7 @@ function sub(parent: string, entries: Entry[]): CommandSpec[] {
 
 export const COMMANDS: readonly CommandSpec[] = [
   ...group('string', [
-    { name: 'get', arity: -2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: strings.get, summary: 'Get the value of a key (GET bucket key: a field of a bucket)' },
+    { name: 'get', arity: -2, maxArgs: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: strings.get, summary: 'Get the value of a key (GET bucket key: a field of a bucket)' },
     { name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: ONE_KEY, run: strings.set, summary: 'Set the string value of a key' },
     { name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.setnx, summary: 'Set the value of a key, only if the key does not exist' },
     { name: 'setex', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: strings.setex, summary: 'Set the value and expiration of a key' },
@@ -154,6 +155,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         { name: 'help', arity: 2, flags: ['loading', 'stale'], run: server.clientHelp, summary: 'Show helpful text about the different subcommands' },
       ]),
     },
+  ]),
+  ...group('transactions', [
+    { name: 'multi', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], run: transactions.multi, summary: 'Mark the start of a transaction block' },
+    { name: 'exec', arity: 1, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'], routing: 'transaction', run: transactions.exec, summary: 'Execute all commands issued after MULTI' },
+    { name: 'discard', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], run: transactions.discard, summary: 'Discard all commands issued after MULTI' },
   ]),
   ...group('internal', [
     // Reached only inside a KV.FWD envelope from an authenticated peer (RENAME across nodes).

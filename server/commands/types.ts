@@ -20,6 +20,15 @@ export interface ClientState {
   readonly localAddress: string;
   readonly createdAt: number;
   lastCommand: string;
+  /** Commands queued since MULTI; null outside a transaction. */
+  multi: QueuedCommand[] | null;
+  /** A command was refused while queueing: EXEC will abort. */
+  multiFailed: boolean;
+}
+
+export interface QueuedCommand {
+  readonly spec: CommandSpec;
+  readonly argv: string[];
 }
 
 /** What a running command may see of its node. Implemented by the node; commands never touch sockets. */
@@ -81,7 +90,8 @@ export interface KeySpec {
  * - 'keyed': runs on the owner of its keys; all keys must have one owner;
  * - 'split-concat' | 'split-sum' | 'split-ok' | 'msetnx' | 'rename': keys may live on several
  *   nodes; the command is split by owner and the replies merged;
- * - 'all-*': a keyspace command that acts on every node of the cluster.
+ * - 'all-*': a keyspace command that acts on every node of the cluster;
+ * - 'transaction': EXEC, which runs the queued commands where their keys live.
  */
 export type Routing =
   | 'local'
@@ -95,13 +105,16 @@ export type Routing =
   | 'all-sum'
   | 'all-ok'
   | 'all-randomkey'
-  | 'all-scan';
+  | 'all-scan'
+  | 'transaction';
 
 export interface CommandSpec {
   /** Lower case, as COMMAND shows it. */
   readonly name: string;
   /** Redis's convention: n means exactly n arguments including the name, -n at least n. */
   readonly arity: number;
+  /** The most arguments accepted, when a negative arity has an upper bound (GET: 2, or 3 for a bucket). */
+  readonly maxArgs?: number;
   readonly flags: readonly CommandFlag[];
   readonly keys: KeySpec | null;
   readonly routing: Routing;

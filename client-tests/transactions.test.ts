@@ -1,0 +1,83 @@
+// MULTI/EXEC/DISCARD: byte for byte as redis-server on one node, and through
+// the cluster, where a transaction runs whole on the one node that owns its keys.
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Redis } from 'ioredis';
+import { RawClient } from './support/raw.js';
+import { startCluster, startRedis, type ExternalServer, type TestCluster } from './support/servers.js';
+
+let cluster: TestCluster;
+let redis: ExternalServer;
+
+beforeAll(async () => {
+  cluster = await startCluster({ nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] });
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await cluster.stop();
+  await redis.stop();
+});
+
+const SCRIPTS: string[][][] = [
+  [['MULTI'], ['SET', 'apple', '1'], ['INCR', 'apple'], ['GET', 'apple'], ['EXEC']],
+  [['MULTI'], ['MULTI'], ['SET', 'apple', '1'], ['EXEC']],
+  [['MULTI'], ['SET', 'apple', '1'], ['NOSUCH'], ['GET', 'apple', 'x', 'y'], ['EXEC'], ['EXEC']],
+  [['EXEC'], ['DISCARD'], ['MULTI'], ['SET', 'apple', 'x'], ['DISCARD'], ['GET', 'apple']],
+  [['MULTI'], ['EXEC']],
+  [['MULTI'], ['SET', 'apple', 'x'], ['INCR', 'apple'], ['HSET', 'apple', 'f', 'v'], ['GET', 'apple'], ['EXEC']],
+  [['HELLO', '3'], ['MULTI'], ['SET', 'apple', '1'], ['GET', 'another'], ['HGETALL', 'apple'], ['EXEC']],
+];
+
+describe('as redis-server answers', () => {
+  for (const [i, script] of SCRIPTS.entries()) {
+    for (const node of ['foo', 'bar']) {
+      test(`script ${i + 1} through ${node}`, async () => {
+        const ours = await RawClient.connect(cluster.ports[node]!);
+        const theirs = await RawClient.connect(redis.port);
+        await ours.command('DEL', 'apple');
+        await theirs.command('DEL', 'apple');
+        for (const argv of script) {
+          const [a, b] = [await ours.command(...argv), await theirs.command(...argv)];
+          // HELLO names the version and the client id, which differ by design.
+          if (argv[0] !== 'HELLO') expect([argv, a]).toEqual([argv, b]);
+        }
+        ours.close();
+        theirs.close();
+      });
+    }
+  }
+});
+
+describe('transactions in the cluster', () => {
+  test('a transaction on a remote owner runs there whole', async () => {
+    const c = new Redis({ port: cluster.ports['foo'], host: '127.0.0.1' });
+    const result = await c.multi().set('zebra', '1').incr('zebra').hset('zhash', 'f', 'v').get('zebra').exec();
+    expect(result).toEqual([
+      [null, 'OK'],
+      [null, 2],
+      [null, 1],
+      [null, '2'],
+    ]);
+    expect(cluster.nodes['bar']!.store.get('zebra')).toBe('2');
+    c.disconnect();
+  });
+
+  test('keys on two nodes are refused at EXEC, and nothing runs', async () => {
+    const raw = await RawClient.connect(cluster.ports['foo']!);
+    expect(await raw.command('MULTI')).toBe('+OK\r\n');
+    expect(await raw.command('SET', 'apple', 'tx')).toBe('+QUEUED\r\n');
+    expect(await raw.command('SET', 'zebra', 'tx')).toBe('+QUEUED\r\n');
+    expect(await raw.command('EXEC')).toBe('-ERR MULTI/EXEC needs every key on one node; this transaction has keys on foo and bar\r\n');
+    expect(await raw.command('GET', 'apple')).not.toBe('$2\r\ntx\r\n');
+    expect(await raw.command('EXEC')).toBe('-ERR EXEC without MULTI\r\n');
+    raw.close();
+  });
+
+  test('a cluster-wide command is refused inside MULTI', async () => {
+    const raw = await RawClient.connect(cluster.ports['bar']!);
+    await raw.command('MULTI');
+    await raw.command('DBSIZE');
+    expect(await raw.command('EXEC')).toBe('-ERR DBSIZE cannot run inside MULTI: it spans every node of the cluster\r\n');
+    raw.close();
+  });
+});
