@@ -1,5 +1,7 @@
 // Connection and server commands (Redis's server.c, networking.c, config.c):
-// PING, ECHO, QUIT, SELECT, HELLO, AUTH, CLIENT, INFO, CONFIG, TIME.
+// PING, ECHO, QUIT, SELECT, HELLO, AUTH, CLIENT, INFO, CONFIG, TIME. Replies have
+// Redis 7's shapes and texts, because clients check them during their handshakes
+// (node-redis: HELLO, CLIENT SETINFO; redis-benchmark: CONFIG GET save/appendonly).
 
 import * as r from '../protocol/resp.js';
 import { parseInteger, parseLongLong } from '../protocol/numbers.js';
@@ -148,7 +150,8 @@ export const clientSetinfo: Handler = (ctx, argv) => {
   const attr = argv[2]!.toLowerCase();
   const value = argv[3]!;
   if (attr !== 'lib-name' && attr !== 'lib-ver') return r.error(`ERR Unrecognized option '${argv[2]!}'`);
-  if (!validName(value)) return r.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+  // Redis names the attribute as the client spelled it.
+  if (!validName(value)) return r.error(`ERR ${argv[2]!} cannot contain spaces, newlines or special characters.`);
   if (attr === 'lib-name') ctx.client.libName = value;
   else ctx.client.libVer = value;
   return r.OK;
@@ -156,18 +159,38 @@ export const clientSetinfo: Handler = (ctx, argv) => {
 
 export const clientInfo: Handler = (ctx) => r.verbatim(clientInfoLine(ctx.client, true), ctx.proto);
 
+/**
+ * CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]. Every connection
+ * here is a normal client: no replicas, no subscribers.
+ */
 export const clientList: Handler = (ctx, argv) => {
-  if (argv.length > 2) return SYNTAX;
-  const text = ctx.node
-    .clients()
-    .map((c) => clientInfoLine(c, c === ctx.client))
-    .join('');
+  let clients = ctx.node.clients();
+  if (argv.length > 2) {
+    const opt = argv[2]!.toLowerCase();
+    if (opt === 'type' && argv.length === 4) {
+      const type = argv[3]!.toLowerCase();
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) return r.error(`ERR Unknown client type '${argv[3]!}'`);
+      if (type !== 'normal') clients = [];
+    } else if (opt === 'id' && argv.length >= 4) {
+      const ids = new Set<number>();
+      for (const a of argv.slice(3)) {
+        const id = parseLongLong(a);
+        if (id === null || id <= 0n) return r.error('ERR Invalid client ID');
+        ids.add(Number(id));
+      }
+      clients = clients.filter((c) => ids.has(c.id));
+    } else {
+      return SYNTAX;
+    }
+  }
+  const text = clients.map((c) => clientInfoLine(c, c === ctx.client)).join('');
   return r.verbatim(text, ctx.proto);
 };
 
 /** CLIENT NO-EVICT / NO-TOUCH: accepted for compatibility; there is no eviction. */
 export const clientOnOff: Handler = (_ctx, argv) => (/^(on|off)$/i.test(argv[2]!) ? r.OK : SYNTAX);
 
+/** Redis 7.2's CLIENT HELP, limited to the subcommands this server has. */
 export const clientHelp: Handler = () =>
   r.array(
     [
@@ -178,25 +201,63 @@ export const clientHelp: Handler = () =>
       '    Return the ID of the current connection.',
       'INFO',
       '    Return information about the current client connection.',
-      'LIST',
-      '    Return information about client connections.',
-      'SETINFO <option> <value>',
-      '    Set client meta attr. Options are: LIB-NAME, LIB-VER.',
+      'LIST [options ...]',
+      '    Return information about client connections. Options:',
+      '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+      '      Return clients of specified type.',
+      '    * ID <id> [<id> ...]',
+      '      Return clients of specified IDs only.',
       'SETNAME <name>',
       '    Assign the name <name> to the current connection.',
+      'SETINFO <option> <value>',
+      '    Set client meta attr. Options are:',
+      '    * LIB-NAME: the client lib name.',
+      '    * LIB-VER: the client lib version.',
+      'NO-EVICT (ON|OFF)',
+      '    Protect current client connection from eviction.',
+      'NO-TOUCH (ON|OFF)',
+      '    Will not touch LRU/LFU stats when this mode is on.',
       'HELP',
-      '    Print this help.',
+      '    Prints this help.',
     ].map(r.simple),
   );
 
 export const info: Handler = (ctx, argv) => r.verbatim(infoText(ctx, argv.slice(1)), ctx.proto);
 
+/**
+ * Parameters Redis clients read that have one fixed value here. redis-benchmark
+ * asks for save and appendonly and warns "Could not fetch server CONFIG" unless
+ * each comes back as a name/value pair; tools read databases, maxmemory and
+ * cluster-enabled the same way. Nothing is persisted and there is one database.
+ */
+const FIXED_CONFIG: ReadonlyMap<string, string> = new Map([
+  ['save', ''],
+  ['appendonly', 'no'],
+  ['databases', '1'],
+  ['maxmemory', '0'],
+  ['maxmemory-policy', 'noeviction'],
+  ['cluster-enabled', 'no'],
+  ['protected-mode', 'no'],
+  ['io-threads', '1'],
+  ['hz', '10'],
+  ['tcp-keepalive', '0'],
+]);
+
+/** Settings that CONFIG GET never shows: the cluster secret and where it is kept. */
+const HIDDEN_CONFIG = new Set(['secret', 'secret-file']);
+
+function* visibleConfig(ctx: Ctx): Generator<[string, string]> {
+  for (const [name, value] of ctx.node.config()) if (!HIDDEN_CONFIG.has(name)) yield [name, value];
+  for (const entry of FIXED_CONFIG) yield entry;
+}
+
+/** CONFIG GET pattern [pattern ...]: name/value pairs, each parameter once (a map in RESP3). */
 export const configGet: Handler = (ctx, argv) => {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const pattern of argv.slice(2)) {
-    for (const [name, value] of ctx.node.config()) {
-      if (!seen.has(name) && globMatch(pattern.toLowerCase(), name)) {
+    for (const [name, value] of visibleConfig(ctx)) {
+      if (!seen.has(name) && globMatch(pattern, name, true)) {
         seen.add(name);
         out.push(name, value);
       }
@@ -205,11 +266,39 @@ export const configGet: Handler = (ctx, argv) => {
   return r.bulkMap(out, ctx.proto);
 };
 
+/**
+ * CONFIG SET name value [name value ...]. A fixed parameter may be "set" to the
+ * value it has (scripts that switch persistence off before a benchmark); any
+ * other value is refused as Redis refuses an immutable one. As in Redis, a bad
+ * pair leaves every setting as it was.
+ */
 export const configSet: Handler = (ctx, argv) => {
   if (argv.length % 2 === 1) return wrongArity('config|set');
+  const names = new Set<string>();
+  const changes: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) {
-    const err = ctx.node.setConfig(argv[i]!.toLowerCase(), argv[i + 1]!);
-    if (err !== null) return r.error(err);
+    const name = argv[i]!.toLowerCase();
+    const value = argv[i + 1]!;
+    if (names.has(name)) return r.error(`ERR CONFIG SET failed (possibly related to argument '${argv[i]!}') - duplicate parameter`);
+    names.add(name);
+    const fixed = FIXED_CONFIG.get(name);
+    if (fixed !== undefined) {
+      if (value.toLowerCase() !== fixed) return r.error(`ERR CONFIG SET failed (possibly related to argument '${argv[i]!}') - can't set immutable config`);
+      continue;
+    }
+    if (HIDDEN_CONFIG.has(name)) return r.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]!}'`);
+    changes.push([name, value]);
+  }
+  const applied: [string, string][] = [];
+  for (const [name, value] of changes) {
+    const before = ctx.node.config().get(name);
+    const err = ctx.node.setConfig(name, value);
+    if (err !== null) {
+      // Redis applies all or nothing: put back what this call already changed.
+      for (const [n, v] of applied.reverse()) ctx.node.setConfig(n, v);
+      return r.error(err);
+    }
+    if (before !== undefined) applied.push([name, before]);
   }
   return r.OK;
 };
@@ -221,7 +310,8 @@ export const configResetstat: Handler = (ctx) => {
 
 export const configRewrite: Handler = () => r.error('ERR The server is running without a config file');
 
+/** TIME: seconds and microseconds, from the high-resolution clock (Date.now() has only milliseconds). */
 export const time: Handler = () => {
-  const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+  const us = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
   return r.arrayHeader(2) + r.bulk(String(us / 1000000n)) + r.bulk(String(us % 1000000n));
 };
