@@ -20,7 +20,12 @@ afterAll(async () => {
 
 const SCRIPTS: string[][][] = [
   [['MULTI'], ['SET', 'apple', '1'], ['INCR', 'apple'], ['GET', 'apple'], ['EXEC']],
-  [['MULTI'], ['MULTI'], ['SET', 'apple', '1'], ['EXEC']],
+  [['MULTI'], ['MULTI'], ['WATCH', 'apple'], ['SET', 'apple', '1'], ['EXEC']],
+  [['WATCH', 'apple', 'banana'], ['MULTI'], ['SET', 'apple', 'w'], ['EXEC'], ['GET', 'apple']],
+  [['WATCH', 'apple'], ['SET', 'apple', 'mine'], ['MULTI'], ['SET', 'apple', 'w'], ['EXEC'], ['GET', 'apple']],
+  [['WATCH', 'apple'], ['UNWATCH'], ['SET', 'apple', 'mine'], ['MULTI'], ['SET', 'apple', 'w'], ['EXEC']],
+  [['WATCH', 'apple'], ['MULTI'], ['DISCARD'], ['SET', 'apple', 'x'], ['MULTI'], ['GET', 'apple'], ['EXEC']],
+  [['WATCH'], ['UNWATCH', 'x']],
   [['MULTI'], ['SET', 'apple', '1'], ['NOSUCH'], ['GET', 'apple', 'x', 'y'], ['EXEC'], ['EXEC']],
   [['EXEC'], ['DISCARD'], ['MULTI'], ['SET', 'apple', 'x'], ['DISCARD'], ['GET', 'apple']],
   [['MULTI'], ['EXEC']],
@@ -49,6 +54,47 @@ describe('as redis-server answers', () => {
 });
 
 describe('transactions in the cluster', () => {
+  for (const [label, watcher, writer] of [
+    ['a key on the same node', 'foo', 'foo'],
+    ['a key on another node, changed there', 'foo', 'bar'],
+  ] as const) {
+    test(`WATCH ${label}: a change from another client aborts EXEC`, async () => {
+      const a = new Redis({ port: cluster.ports[watcher], host: '127.0.0.1' });
+      const b = new Redis({ port: cluster.ports[writer], host: '127.0.0.1' });
+      for (const key of ['apricot', 'zucchini']) {
+        await a.set(key, '1');
+        await a.watch(key);
+        await b.set(key, 'changed');
+        expect(await a.multi().set(key, 'tx').exec()).toBeNull();
+        expect(await a.get(key)).toBe('changed');
+        // Unchanged: it runs.
+        await a.watch(key);
+        expect(await a.multi().set(key, 'tx').exec()).toEqual([[null, 'OK']]);
+        expect(await b.get(key)).toBe('tx');
+      }
+      a.disconnect();
+      b.disconnect();
+    });
+  }
+
+  test('a pipelined WATCH … EXEC waits for the remote version', async () => {
+    const raw = await RawClient.connect(cluster.ports['foo']!);
+    await raw.command('SET', 'zed', '1');
+    raw.send('*2\r\n$5\r\nWATCH\r\n$3\r\nzed\r\n*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$3\r\nzed\r\n$1\r\n2\r\n*1\r\n$4\r\nEXEC\r\n');
+    expect(await raw.replies(4)).toEqual(['+OK\r\n', '+OK\r\n', '+QUEUED\r\n', '*1\r\n+OK\r\n']);
+    raw.close();
+  });
+
+  test('a watched key that expires aborts EXEC', async () => {
+    const a = new Redis({ port: cluster.ports['bar'], host: '127.0.0.1' });
+    await a.set('apricot', '1', 'PX', 30);
+    await a.watch('apricot');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await a.get('apricot')).toBeNull();
+    expect(await a.multi().set('apricot', 'tx').exec()).toBeNull();
+    a.disconnect();
+  });
+
   test('a transaction on a remote owner runs there whole', async () => {
     const c = new Redis({ port: cluster.ports['foo'], host: '127.0.0.1' });
     const result = await c.multi().set('zebra', '1').incr('zebra').hset('zhash', 'f', 'v').get('zebra').exec();

@@ -50,6 +50,7 @@ export class Connection {
       lastCommand: 'NULL',
       multi: null,
       multiFailed: false,
+      watched: [],
     };
     this.decoder = new RequestDecoder((argv) => this.onRequest(argv), {
       maxBulkLen: host.setting('proto-max-bulk-len'),

@@ -3,7 +3,7 @@
 // or a promise of one when the command runs on another node.
 
 import * as r from './protocol/resp.js';
-import type { ClientState, CommandSpec, Ctx, NodeView, QueuedCommand } from './commands/types.js';
+import type { ClientState, CommandSpec, Ctx, NodeView, QueuedCommand, WatchedKey } from './commands/types.js';
 import { lookupCommand } from './commands/table.js';
 import { NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from './commands/errors.js';
 import type { MaybeAsync, RoutingStage } from './cluster/routing-stage.js';
@@ -35,7 +35,7 @@ function arityOk(spec: CommandSpec, argc: number): boolean {
 /** Runs one request from a client (path empty) or from a peer (path = nodes passed). */
 export function execute(host: PipelineHost, client: ClientState, argv: string[], path: readonly string[] = []): MaybeAsync {
   const name = argv[0]!.toLowerCase();
-  if (name.startsWith('kv.')) return executeInternal(host, client, name, argv);
+  if (name.startsWith('kv.')) return executeInternal(host, client, name, argv, path);
   const spec = resolve(argv);
   const refused = typeof spec === 'string' ? spec : check(host, client, spec, argv);
   if (refused !== null) {
@@ -66,7 +66,7 @@ function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv:
  * others are refused on any connection that has not. A stranger is told the
  * command is unknown, exactly as for any other name.
  */
-function executeInternal(host: PipelineHost, client: ClientState, name: string, argv: string[]): MaybeAsync {
+function executeInternal(host: PipelineHost, client: ClientState, name: string, argv: string[], path: readonly string[]): MaybeAsync {
   if (name === 'kv.hello') {
     if (argv.length === 3 && host.view.checkSecret(argv[1]!)) {
       client.peer = argv[2]!;
@@ -94,10 +94,13 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     return spec.run!({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, inner);
   }
   if (name === 'kv.tx' && argv.length >= 4) {
-    // KV.TX <proto> <path> <argc> <argv…> <argc> <argv…> …: a transaction forwarded whole.
+    // KV.TX <proto> <path> <n> [<key> <version>]×n (<argc> <argv…>)…: a transaction forwarded whole.
     host.routing.counters.received++;
+    const nWatched = Number(argv[3]);
+    const watched: WatchedKey[] = [];
+    for (let i = 0; i < nWatched; i++) watched.push({ key: argv[4 + 2 * i]!, version: argv[5 + 2 * i]! });
     const queued: QueuedCommand[] = [];
-    for (let i = 3; i < argv.length; ) {
+    for (let i = 4 + 2 * nWatched; i < argv.length; ) {
       const argc = Number(argv[i]);
       if (!(argc >= 1)) return r.error('ERR malformed KV.TX');
       const inner = argv.slice(i + 1, i + 1 + argc);
@@ -106,13 +109,14 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
       queued.push({ spec, argv: inner });
       i += 1 + argc;
     }
-    const txClient: ClientState = { ...client, proto, multi: queued, multiFailed: false };
+    const txClient: ClientState = { ...client, proto, multi: queued, multiFailed: false, watched };
     const exec = lookupCommand('exec')!;
     return host.routing.dispatch({ node: host.view, client: txClient, proto, path: argv[2]!.split(',') }, exec, ['EXEC']);
   }
-  if (name === 'kv.dump' || name === 'kv.restore') {
-    const spec = lookupCommand(name);
-    if (spec?.run) return spec.run({ node: host.view, client, proto: client.proto, path: [] }, argv);
+  // Other internal commands are keyed: reached inside KV.FWD, routed by this node's table.
+  const spec = lookupCommand(name);
+  if (spec?.flags.includes('internal') && arityOk(spec, argv.length)) {
+    return host.routing.dispatch({ node: host.view, client, proto: client.proto, path }, spec, argv);
   }
   return unknownCommand(argv);
 }

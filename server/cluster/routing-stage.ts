@@ -11,7 +11,7 @@
 
 import * as r from '../protocol/resp.js';
 import { arrayElements, integerValue, isErrorReply, stringValue } from '../protocol/reply-framer.js';
-import type { CommandSpec, Ctx } from '../commands/types.js';
+import type { CommandSpec, Ctx, QueuedCommand } from '../commands/types.js';
 import { keyPositions } from '../commands/key-positions.js';
 import type { NodeAddress, RouteEntry } from './config.js';
 import { inspectBucket, ownerOf } from './router.js';
@@ -56,6 +56,8 @@ export class RoutingStage {
         return this.rename(ctx, spec, argv);
       case 'transaction':
         return this.transaction(ctx, spec, argv);
+      case 'watch':
+        return this.watch(ctx, spec, argv);
       default:
         return this.everywhere(ctx, spec, argv);
     }
@@ -63,6 +65,10 @@ export class RoutingStage {
 
   private runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.Reply {
     this.counters.local++;
+    // Every write is a change that WATCH must see, whatever the command did to the value.
+    if (spec.flags.includes('write') && spec.keys !== null) {
+      for (const i of keyPositions(spec, argv)) ctx.node.store.watch.touch(argv[i]!);
+    }
     return spec.run!(ctx, argv);
   }
 
@@ -229,10 +235,29 @@ export class RoutingStage {
     const queued = ctx.client.multi;
     if (queued === null) return this.runHere(ctx, spec, argv);
     const failed = ctx.client.multiFailed;
+    const watched = ctx.client.watched;
     ctx.client.multi = null;
     ctx.client.multiFailed = false;
+    ctx.client.watched = [];
     if (failed) return EXECABORT;
+    if (watched.some((w) => typeof w.version !== 'string')) {
+      return Promise.all(watched.map((w) => w.version)).then((versions) =>
+        this.runTransaction(ctx, queued, watched.map((w, k) => ({ key: w.key, version: versions[k]! }))),
+      );
+    }
+    return this.runTransaction(ctx, queued, watched as { key: string; version: string }[]);
+  }
+
+  private runTransaction(ctx: Ctx, queued: readonly QueuedCommand[], watched: readonly { key: string; version: string }[]): MaybeAsync {
     let target: string | null = null;
+    for (const w of watched) {
+      const o = this.owner(ctx, w.key);
+      if (typeof o !== 'string') return o.error;
+      if (target !== null && o !== target) {
+        return r.error(`ERR MULTI/EXEC needs every key on one node; this transaction has keys on ${target} and ${o}`);
+      }
+      target = o;
+    }
     for (const q of queued) {
       if (q.spec.routing.startsWith('all-') && this.nodes.length > 1) {
         return r.error(`ERR ${q.spec.name.toUpperCase()} cannot run inside MULTI: it spans every node of the cluster`);
@@ -247,6 +272,8 @@ export class RoutingStage {
       }
     }
     if (target === null || target === this.self) {
+      // A watched key that changed since WATCH: the transaction does not run.
+      for (const w of watched) if (String(ctx.node.store.watch.versionOf(w.key)) !== w.version) return r.nilArray(ctx.proto);
       const replies: r.Reply[] = [];
       for (const q of queued) {
         const reply = this.dispatch(ctx, q.spec, q.argv);
@@ -258,9 +285,32 @@ export class RoutingStage {
     const link = this.links.get(target);
     if (!link) return r.error(`ERR no link to node ${target}`);
     this.counters.forwarded++;
-    const envelope = ['KV.TX', String(ctx.proto), [...ctx.path, this.self].join(',')];
+    const envelope = ['KV.TX', String(ctx.proto), [...ctx.path, this.self].join(','), String(watched.length)];
+    for (const w of watched) envelope.push(w.key, w.version);
     for (const q of queued) envelope.push(String(q.argv.length), ...q.argv);
     return new Promise((resolve) => link.send(envelope, resolve));
+  }
+
+  /**
+   * WATCH: each key's version comes from its owner, and EXEC checks it there.
+   * The keys are recorded at once, with versions still pending if remote, so a
+   * pipelined WATCH … EXEC cannot run its EXEC unwatched.
+   */
+  private watch(ctx: Ctx, _spec: CommandSpec, argv: string[]): MaybeAsync {
+    const found: MaybeAsync[] = [];
+    for (let i = 1; i < argv.length; i++) {
+      const o = this.owner(ctx, argv[i]!);
+      if (typeof o !== 'string') return o.error;
+      const versionArgv = ['KV.VERSION', argv[i]!];
+      found.push(o === this.self ? this.runHere(ctx, lookupCommand('kv.version')!, versionArgv) : this.forward(ctx, o, versionArgv));
+    }
+    // A version that could not be had never matches: that EXEC will not run.
+    const versionOf = (reply: r.Reply): string => (isErrorReply(reply) ? 'unknown' : String(integerValue(reply)));
+    found.forEach((v, k) => {
+      ctx.client.watched.push({ key: argv[k + 1]!, version: typeof v === 'string' ? versionOf(v) : v.then(versionOf) });
+    });
+    if (found.every((v) => typeof v === 'string')) return found.find(isErrorReply) ?? r.OK;
+    return Promise.all(found).then((replies) => replies.find(isErrorReply) ?? r.OK);
   }
 
   /** Set by the node: runs an internal command (KV.DUMP, KV.RESTORE, DEL) on this node. */

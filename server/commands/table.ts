@@ -161,11 +161,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'multi', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], run: transactions.multi, summary: 'Mark the start of a transaction block' },
     { name: 'exec', arity: 1, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'], routing: 'transaction', run: transactions.exec, summary: 'Execute all commands issued after MULTI' },
     { name: 'discard', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], run: transactions.discard, summary: 'Discard all commands issued after MULTI' },
+    { name: 'watch', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: ALL_KEYS, routing: 'watch', summary: 'Watch the given keys to determine execution of the MULTI/EXEC block', since: '2.2.0' },
+    { name: 'unwatch', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], run: transactions.unwatch, summary: 'Forget about all watched keys', since: '2.2.0' },
   ]),
   ...group('internal', [
     // Reached only inside a KV.FWD envelope from an authenticated peer (RENAME across nodes).
     { name: 'kv.dump', arity: 2, flags: ['internal'], keys: ONE_KEY, run: keys.dump, summary: 'Serialize a key for another node' },
-    { name: 'kv.restore', arity: -5, flags: ['internal'], keys: ONE_KEY, run: keys.restore, summary: 'Create a key from KV.DUMP output' },
+    { name: 'kv.restore', arity: -5, flags: ['internal', 'write'], keys: ONE_KEY, run: keys.restore, summary: 'Create a key from KV.DUMP output' },
+    { name: 'kv.version', arity: 2, flags: ['internal'], keys: ONE_KEY, run: transactions.version, summary: 'The WATCH version of a key' },
   ]),
   ...group('cluster', [
     { name: 'route', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: introspection.route, summary: 'Return the node that owns a bucket and the path a request for it takes', since: '0.1.0' },

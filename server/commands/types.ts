@@ -24,6 +24,14 @@ export interface ClientState {
   multi: QueuedCommand[] | null;
   /** A command was refused while queueing: EXEC will abort. */
   multiFailed: boolean;
+  /** Keys under WATCH, with the versions their owners gave. */
+  watched: WatchedKey[];
+}
+
+export interface WatchedKey {
+  readonly key: string;
+  /** Pending while the owner has not answered: EXEC waits for it. */
+  readonly version: string | Promise<string>;
 }
 
 export interface QueuedCommand {
@@ -91,7 +99,8 @@ export interface KeySpec {
  * - 'split-concat' | 'split-sum' | 'split-ok' | 'msetnx' | 'rename': keys may live on several
  *   nodes; the command is split by owner and the replies merged;
  * - 'all-*': a keyspace command that acts on every node of the cluster;
- * - 'transaction': EXEC, which runs the queued commands where their keys live.
+ * - 'transaction': EXEC, which runs the queued commands where their keys live;
+ * - 'watch': WATCH, which asks each key's owner for the key's version.
  */
 export type Routing =
   | 'local'
@@ -106,7 +115,8 @@ export type Routing =
   | 'all-ok'
   | 'all-randomkey'
   | 'all-scan'
-  | 'transaction';
+  | 'transaction'
+  | 'watch';
 
 export interface CommandSpec {
   /** Lower case, as COMMAND shows it. */

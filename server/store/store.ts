@@ -7,6 +7,7 @@
 // activeExpireCycle does, instead of node-cache's sweep over the whole keyspace.
 
 import NodeCache from 'node-cache';
+import { WatchVersions } from './watch-versions.js';
 
 export class Hash {
   readonly fields = new Map<string, string>();
@@ -37,12 +38,15 @@ export class Store {
   private snapshots: (ScanSnapshot | undefined)[] = [];
   private nextSnapshot = 0;
   expiredKeys = 0;
+  /** Versions of WATCHed keys; writes are reported by the routing stage, expiry and flush here. */
+  readonly watch = new WatchVersions();
 
   constructor() {
     this.cache = new NodeCache({ useClones: false, checkperiod: 0, stdTTL: 0 });
     this.resetData();
-    this.cache.on('expired', () => {
+    this.cache.on('expired', (key: string) => {
       this.expiredKeys++;
+      this.watch.touch(key);
     });
     this.timer = setInterval(() => this.expireSome(EXPIRE_KEYS_PER_TICK), EXPIRE_TICK_MS);
     this.timer.unref();
@@ -159,6 +163,7 @@ export class Store {
   }
 
   flush(): void {
+    this.watch.touchAll();
     this.cache.flushAll();
     this.resetData();
     this.volatile = new Set();
