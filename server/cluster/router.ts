@@ -5,6 +5,7 @@
 import type { RouteEntry } from './config.js';
 
 export type Route = { readonly node: string } | { readonly error: string };
+// A found route is the table entry itself (it has .node), so routing allocates nothing.
 
 /** The table as the error message and INFO show it: [a-m foo, n-z bar]. */
 export function describeTable(table: readonly RouteEntry[]): string {
@@ -27,7 +28,7 @@ export function inspectBucket(key: string): string {
 export function ownerOf(table: readonly RouteEntry[], key: string): Route {
   if (key.length > 0) {
     const first = key.charCodeAt(0);
-    for (const e of table) if (first >= e.from && first <= e.to) return { node: e.node };
+    for (const e of table) if (first >= e.from && first <= e.to) return e;
   }
   return { error: `ERR could not find entry for ${inspectBucket(key)} in table ${describeTable(table)}` };
 }

@@ -66,7 +66,7 @@ export class RoutingStage {
   private runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.Reply {
     this.counters.local++;
     // Every write is a change that WATCH must see, whatever the command did to the value.
-    if (spec.flags.includes('write') && spec.keys !== null) {
+    if (ctx.node.store.watch.active && spec.keys !== null && spec.flags.includes('write')) {
       for (const i of keyPositions(spec, argv)) ctx.node.store.watch.touch(argv[i]!);
     }
     return spec.run!(ctx, argv);

@@ -175,7 +175,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   ]),
 ];
 
-const BY_NAME = new Map<string, CommandSpec>(COMMANDS.map((c) => [c.name, c]));
+// Clients send names in either case (redis-benchmark: "SET", redis-cli: "set"):
+// both are looked up without lower-casing on the hot path.
+const BY_NAME = new Map<string, CommandSpec>(COMMANDS.flatMap((c) => [[c.name, c], [c.name.toUpperCase(), c]]));
 
 /** The table entry for a command name, any case. */
 export function lookupCommand(name: string): CommandSpec | undefined {

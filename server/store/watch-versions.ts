@@ -22,6 +22,11 @@ export class WatchVersions {
     return v;
   }
 
+  /** True when some key is tracked: only then do writes need reporting. */
+  get active(): boolean {
+    return this.versions.size !== 0;
+  }
+
   /** A write to `key`: cheap when nothing is watched. */
   touch(key: string): void {
     if (this.versions.size !== 0 && this.versions.has(key)) this.versions.set(key, ++this.counter);
