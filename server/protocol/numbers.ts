@@ -65,7 +65,8 @@ export function parseInteger(s: string): number | null {
  * (decimal, exponent, "inf"), no leading space, no trailing garbage, never NaN.
  */
 export function parseFloatStrict(s: string): number | null {
-  if (s.length === 0 || s.length > 5000) return null;
+  // string2ld copies into a buffer of MAX_LONG_DOUBLE_CHARS (5 KiB) and refuses what does not fit.
+  if (s.length === 0 || s.length >= 5 * 1024) return null;
   const c0 = s.charCodeAt(0);
   if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
   if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;

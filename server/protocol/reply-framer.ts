@@ -3,6 +3,8 @@
 // exact bytes the owner sent. The few places that must look inside a reply
 // (merging a split MGET, summing DEL counts) use the helpers below.
 
+import { parseInteger } from './numbers.js';
+
 /** Types whose payload is one line. */
 function isLineType(c: number): boolean {
   // + - : _ , # (
@@ -17,6 +19,18 @@ function aggregateWidth(c: number): number {
   if (c === 42 || c === 126 || c === 62) return 1;
   if (c === 37 || c === 124) return 2;
   return 0;
+}
+
+/**
+ * A length or count: -1 (null) or a non-negative integer in Redis's spelling.
+ * Number() alone would also take "", " 3", "1e3" and "0x10", and a peer that
+ * sent those would be framed wrongly instead of being refused.
+ */
+function lengthField(s: string, from: number, to: number): number | null {
+  const text = s.slice(from, to);
+  const n = parseInteger(text);
+  if (n === null || n < -1 || n > Number.MAX_SAFE_INTEGER) return null;
+  return n;
 }
 
 /**
@@ -35,8 +49,8 @@ export function replyEnd(s: string, from: number): number {
     if (isLineType(type)) {
       pos = cr + 2;
     } else if (isBlobType(type)) {
-      const n = Number(s.slice(pos + 1, cr));
-      if (!Number.isInteger(n)) return -2;
+      const n = lengthField(s, pos + 1, cr);
+      if (n === null) return -2;
       if (n < 0) {
         pos = cr + 2;
       } else {
@@ -46,8 +60,8 @@ export function replyEnd(s: string, from: number): number {
     } else {
       const width = aggregateWidth(type);
       if (width === 0) return -2;
-      const n = Number(s.slice(pos + 1, cr));
-      if (!Number.isInteger(n)) return -2;
+      const n = lengthField(s, pos + 1, cr);
+      if (n === null) return -2;
       pos = cr + 2;
       if (n > 0) remaining += n * width;
       // RESP3 attributes (|) precede the reply they describe.
@@ -62,6 +76,7 @@ export function arrayElements(reply: string): string[] | null {
   if (reply.charCodeAt(0) !== 42) return null;
   const cr = reply.indexOf('\r\n');
   const n = Number(reply.slice(1, cr));
+  if (!(n >= 0)) return null; // *-1, the RESP2 null array
   const out: string[] = [];
   let pos = cr + 2;
   for (let i = 0; i < n; i++) {

@@ -1,10 +1,18 @@
 // Request decoding: bytes → argv. Redis accepts two framings on the same stream,
 // RESP multibulk ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") and inline lines ("GET k\r\n").
-// redis-parser decodes multibulk requests but treats any other first byte as a
-// reply type or an error, so this layer first frames and validates each request
-// the way Redis's networking.c does (with its exact protocol error texts), hands
-// runs of complete multibulk requests to redis-parser, and splits inline lines
-// itself. redis-parser therefore never sees a partial or malformed request.
+// The framing is a port of networking.c's processInlineBuffer/processMultibulkBuffer:
+// the same checks in the same order, with the same protocol error texts, so a
+// bad client sees exactly the bytes Redis would send it before the connection
+// closes. redis-parser only ever sees the bytes of multibulk requests that
+// passed those checks, and turns them into arguments (binary-safe buffers,
+// kept as latin1 strings); inline lines never reach it, since it would take
+// their first byte for a reply type. Each request is handed over as soon as it is complete, before the
+// next header is even looked at: a request may change how the next one is
+// judged (AUTH lifts the limits on unauthenticated clients), as it does in Redis.
+//
+// Redis's outcome for an over-long line depends on how its reads happened to
+// be split; this decoder always behaves as Redis does when bytes trickle in, so
+// its result never depends on how the stream was chunked.
 
 import RedisParser from 'redis-parser';
 import { splitInlineArgs } from './inline.js';
@@ -12,6 +20,16 @@ import { parseLongLong } from './numbers.js';
 
 /** Redis's PROTO_INLINE_MAX_SIZE: an inline request, or a length line, may not exceed it. */
 export const INLINE_MAX_SIZE = 64 * 1024;
+/** Before AUTH, Redis refuses a multibulk count above this… */
+export const UNAUTH_MAX_ARGS = 10n;
+/** …and a bulk length above this. */
+export const UNAUTH_MAX_BULK = 16384n;
+/**
+ * What an argument of a request still being received costs against the query
+ * buffer limit besides its bytes (a pointer and a string header), so a stream
+ * of empty arguments under a huge count cannot grow memory without bound.
+ */
+export const ARG_OVERHEAD = 16;
 
 export interface DecoderLimits {
   /** proto-max-bulk-len */
@@ -22,18 +40,32 @@ export interface DecoderLimits {
   authRequired: () => boolean;
 }
 
-/** Thrown nowhere: returned by feed(), the text after "-ERR ". */
+/**
+ * Returned by feed(), never thrown. Texts starting with "Protocol error" are
+ * sent to the client as "-ERR <text>"; any other text closes the connection
+ * without a reply, as Redis does when the query buffer limit is reached.
+ */
 export type ProtocolError = string;
 
+export const QUERY_BUFFER_LIMIT = 'client query buffer limit exceeded';
+
 export class RequestDecoder {
-  private readonly parser: RedisParser;
+  /** Unconsumed bytes: the start of a request, or the rest of one in progress. */
   private pending: Buffer[] = [];
   private pendingLen = 0;
-  /** Bytes the buffered partial request needs at least before it is worth scanning again. */
+  /** Bytes the pending data must reach before scanning again is worth it (a bulk in progress). */
   private need = 0;
-  /** Scan state of a partial multibulk request at the start of the pending bytes. */
-  private argsLeft = -1;
-  private resumeAt = 0;
+  /** Decodes the validated bytes of multibulk requests; holds the arguments of one in progress. */
+  private readonly parser: RedisParser;
+  /** A multibulk request is in progress, with this many arguments still to come. */
+  private inRequest = false;
+  private argsLeft = 0;
+  /** Where, in the buffer being scanned, the bytes not yet handed to the parser start (-1: none). */
+  private segStart = -1;
+  /** Length of the bulk whose header was read, or -1 while its header is awaited. */
+  private bulkLen = -1;
+  /** Bytes of the arguments read so far, counted against the query buffer limit. */
+  private argvBytes = 0;
   private stopped = false;
 
   constructor(
@@ -43,14 +75,13 @@ export class RequestDecoder {
     this.parser = new RedisParser({
       returnBuffers: true,
       returnReply: (reply: unknown) => {
-        // *0 and *-1 are valid requests that Redis ignores.
-        if (!Array.isArray(reply) || reply.length === 0 || this.stopped) return;
+        if (this.stopped || !Array.isArray(reply)) return;
         const argv = new Array<string>(reply.length);
         for (let i = 0; i < reply.length; i++) argv[i] = (reply[i] as Buffer).toString('latin1');
         this.onRequest(argv);
       },
       returnError: () => {
-        /* unreachable: requests are validated before parsing */
+        /* unreachable: the parser only sees validated multibulk requests */
       },
     });
   }
@@ -58,152 +89,177 @@ export class RequestDecoder {
   /** Stops delivering requests (the connection is closing). */
   stop(): void {
     this.stopped = true;
+    this.pending = [];
+    this.pendingLen = 0;
+    this.inRequest = false;
+    this.parser.reset();
   }
 
+  /** Bytes held for a request not yet complete. */
   get bufferedBytes(): number {
-    return this.pendingLen;
+    return this.pendingLen + this.argvBytes;
   }
 
   /**
    * Feeds bytes from the socket and delivers every complete request, in order.
    * Returns a protocol error text when the stream is malformed; the caller then
-   * replies "-ERR <text>" and closes the connection, as Redis does.
+   * replies "-ERR <text>" and closes the connection, as Redis does. Requests
+   * before the bad bytes are delivered first. After an error, or stop(), the
+   * decoder ignores everything.
    */
   feed(chunk: Buffer): ProtocolError | null {
-    let buf: Buffer;
-    if (this.pendingLen > 0) {
-      this.pending.push(chunk);
-      this.pendingLen += chunk.length;
-      if (this.pendingLen > this.limits.maxQueryBuffer) return 'client query buffer limit exceeded';
-      if (this.pendingLen < this.need) return null;
-      buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen);
-      this.pending = [];
-      this.pendingLen = 0;
-    } else {
-      buf = chunk;
-    }
-    const len = buf.length;
-    let pos = 0;
-    let runStart = -1; // start of a run of complete multibulk requests not yet parsed
-    let error: ProtocolError | null = null;
-    // Scan state of the current multibulk request.
-    let reqStart = 0;
-    let argsLeft = this.argsLeft;
-    let p = this.resumeAt;
-    this.argsLeft = -1;
-    this.resumeAt = 0;
+    if (this.stopped) return null;
+    this.pending.push(chunk);
+    this.pendingLen += chunk.length;
+    if (this.pendingLen < this.need) return this.checkBuffered();
+    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen);
+    this.pending = [];
+    this.pendingLen = 0;
     this.need = 0;
 
-    scan: while (pos < len && !this.stopped) {
-      if (argsLeft < 0) {
-        reqStart = pos;
+    let pos = 0;
+    let error: ProtocolError | null = null;
+    try {
+      this.segStart = this.inRequest ? 0 : -1;
+      const result = this.scan(buf);
+      pos = result.pos;
+      error = result.error;
+      // The validated part of a request still in progress goes to the parser now,
+      // so only its unvalidated tail is held here.
+      if (error === null && this.inRequest && this.segStart >= 0 && pos > this.segStart) {
+        this.parser.execute(buf.subarray(this.segStart, pos));
+      }
+      this.segStart = -1;
+    } catch (e) {
+      // A request handler threw. Without this the exception would escape the
+      // socket's 'data' listener and take the whole node down; closing this one
+      // connection is the most the decoder can do.
+      error = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    if (error !== null) {
+      this.stop();
+      return error;
+    }
+    if (this.stopped) return null;
+    if (pos < buf.length) {
+      // Copy a small leftover, so it does not pin a much larger socket chunk.
+      const tail = (buf.length - pos) * 2 >= buf.length ? buf.subarray(pos) : Buffer.from(buf.subarray(pos));
+      this.pending = [tail];
+      this.pendingLen = tail.length;
+    }
+    return this.checkBuffered();
+  }
+
+  private checkBuffered(): ProtocolError | null {
+    if (this.pendingLen + this.argvBytes > this.limits.maxQueryBuffer) {
+      this.stop();
+      return QUERY_BUFFER_LIMIT;
+    }
+    return null;
+  }
+
+  /** Delivers the complete requests in buf; returns where the unconsumed bytes start. */
+  private scan(buf: Buffer): { pos: number; error: ProtocolError | null } {
+    const len = buf.length;
+    let pos = 0;
+    while (pos < len && !this.stopped) {
+      if (!this.inRequest) {
         if (buf[pos] !== 42 /* * */) {
-          if (runStart >= 0) {
-            this.parser.execute(buf.subarray(runStart, pos));
-            runStart = -1;
-            if (this.stopped) break;
-          }
-          const nl = buf.indexOf(10, pos);
+          // Inline request: one line. strchr(querybuf, '\n') in Redis stops at a
+          // NUL byte, so a NUL before the newline leaves the request incomplete
+          // until the line is too big.
+          const nl = findByte(buf, 10, pos, Math.min(len, pos + INLINE_MAX_SIZE + 1));
           if (nl === -1) {
-            if (len - pos > INLINE_MAX_SIZE) error = 'Protocol error: too big inline request';
-            break;
+            if (len - pos > INLINE_MAX_SIZE) return { pos, error: 'Protocol error: too big inline request' };
+            return { pos, error: null };
           }
           let end = nl;
           if (end > pos && buf[end - 1] === 13) end--;
           const argv = splitInlineArgs(buf.toString('latin1', pos, end));
-          if (argv === null) {
-            error = 'Protocol error: unbalanced quotes in request';
-            break;
-          }
+          if (argv === null) return { pos, error: 'Protocol error: unbalanced quotes in request' };
           pos = nl + 1;
           if (argv.length > 0) this.onRequest(argv);
           continue;
         }
-        // Multibulk header: *<count>\r\n
-        const cr = findCR(buf, pos, len);
+        // Multibulk header: *<count>\r\n. Like Redis, the byte after \r is not
+        // checked to be \n; it only has to have arrived.
+        const cr = findByte(buf, 13, pos, Math.min(len, pos + INLINE_MAX_SIZE + 1));
         if (cr === -1) {
-          if (len - pos > INLINE_MAX_SIZE) error = 'Protocol error: too big mbulk count string';
-          break;
+          if (len - pos > INLINE_MAX_SIZE) return { pos, error: 'Protocol error: too big mbulk count string' };
+          return { pos, error: null };
         }
-        if (cr + 1 >= len) break; // the \n has not arrived
+        if (cr + 1 >= len) return { pos, error: null };
         const count = parseLongLong(buf.toString('latin1', pos + 1, cr));
-        if (count === null || count > 2147483647n) {
-          error = 'Protocol error: invalid multibulk length';
-          break;
+        if (count === null || count > 2147483647n) return { pos, error: 'Protocol error: invalid multibulk length' };
+        if (count > UNAUTH_MAX_ARGS && this.limits.authRequired()) {
+          return { pos, error: 'Protocol error: unauthenticated multibulk length' };
         }
-        if (count > 10n && this.limits.authRequired()) {
-          error = 'Protocol error: unauthenticated multibulk length';
-          break;
-        }
-        argsLeft = count <= 0n ? 0 : Number(count);
-        p = cr + 2;
-      } else {
-        // Resuming a request that started at the beginning of the pending bytes.
-        reqStart = pos;
+        const headerStart = pos;
+        pos = cr + 2;
+        // *0 and negative counts are valid requests that Redis ignores.
+        if (count <= 0n) continue;
+        this.inRequest = true;
+        this.segStart = headerStart;
+        this.argsLeft = Number(count);
+        this.bulkLen = -1;
+        this.argvBytes = 0;
       }
       // Bulk arguments: $<len>\r\n<bytes>\r\n
-      while (argsLeft > 0) {
-        if (p >= len) break scan;
-        const cr = findCR(buf, p, len);
-        if (cr === -1) {
-          if (len - p > INLINE_MAX_SIZE) error = 'Protocol error: too big bulk count string';
-          break scan;
+      while (this.argsLeft > 0) {
+        if (this.bulkLen < 0) {
+          if (pos >= len) return { pos, error: null };
+          const cr = findByte(buf, 13, pos, Math.min(len, pos + INLINE_MAX_SIZE + 1));
+          if (cr === -1) {
+            if (len - pos > INLINE_MAX_SIZE) return { pos, error: 'Protocol error: too big bulk count string' };
+            return { pos, error: null };
+          }
+          if (cr + 1 >= len) return { pos, error: null };
+          if (buf[pos] !== 36 /* $ */) {
+            return { pos, error: `Protocol error: expected '$', got '${String.fromCharCode(buf[pos]!)}'` };
+          }
+          const blen = parseLongLong(buf.toString('latin1', pos + 1, cr));
+          if (blen === null || blen < 0n || blen > BigInt(this.limits.maxBulkLen)) {
+            return { pos, error: 'Protocol error: invalid bulk length' };
+          }
+          if (blen > UNAUTH_MAX_BULK && this.limits.authRequired()) {
+            return { pos, error: 'Protocol error: unauthenticated bulk length' };
+          }
+          pos = cr + 2;
+          this.bulkLen = Number(blen);
         }
-        if (cr + 1 >= len) break scan;
-        if (buf[p] !== 36 /* $ */) {
-          error = `Protocol error: expected '$', got '${String.fromCharCode(buf[p]!)}'`;
-          break scan;
+        // The payload and its two trailing bytes, which Redis skips unchecked.
+        if (len - pos < this.bulkLen + 2) {
+          this.need = this.bulkLen + 2;
+          return { pos, error: null };
         }
-        const blen = parseLongLong(buf.toString('latin1', p + 1, cr));
-        if (blen === null || blen < 0n || blen > BigInt(this.limits.maxBulkLen)) {
-          error = 'Protocol error: invalid bulk length';
-          break scan;
-        }
-        if (blen > 16384n && this.limits.authRequired()) {
-          error = 'Protocol error: unauthenticated bulk length';
-          break scan;
-        }
-        const end = cr + 2 + Number(blen) + 2;
-        if (end > len) {
-          this.need = end - reqStart;
-          break scan;
-        }
-        p = end;
-        argsLeft--;
+        this.argvBytes += this.bulkLen + ARG_OVERHEAD;
+        pos += this.bulkLen + 2;
+        this.bulkLen = -1;
+        this.argsLeft--;
+        // A request bigger than the limit is refused even when it arrived whole,
+        // as Redis refuses it (its query buffer holds the whole big argument).
+        if (this.argvBytes > this.limits.maxQueryBuffer) return { pos, error: QUERY_BUFFER_LIMIT };
       }
-      // A complete request [reqStart, p).
-      if (runStart < 0) runStart = reqStart;
-      pos = p;
-      argsLeft = -1;
+      // Complete: the parser delivers it now, before the next header is judged.
+      this.inRequest = false;
+      this.argvBytes = 0;
+      const from = this.segStart;
+      this.segStart = -1;
+      this.parser.execute(buf.subarray(from, pos));
     }
-
-    if (runStart >= 0 && !this.stopped) this.parser.execute(buf.subarray(runStart, argsLeft >= 0 ? reqStart : pos));
-    if (error !== null) return error;
-    if (this.stopped) return null;
-    // Keep the unconsumed tail (a partial request) for the next chunk.
-    const tailStart = argsLeft >= 0 ? reqStart : pos;
-    if (tailStart < len) {
-      // Copy, so a small leftover does not pin a large socket chunk.
-      const tail = Buffer.from(buf.subarray(tailStart));
-      this.pending = [tail];
-      this.pendingLen = tail.length;
-      if (argsLeft >= 0) {
-        this.argsLeft = argsLeft;
-        this.resumeAt = p - tailStart;
-      }
-      if (this.pendingLen > this.limits.maxQueryBuffer) return 'client query buffer limit exceeded';
-    }
-    return null;
+    return { pos, error: null };
   }
 }
 
-/** strchr(…, '\r') over a C string: a NUL byte ends the search as it does in Redis. */
-function findCR(buf: Buffer, from: number, len: number): number {
-  const limit = Math.min(len, from + INLINE_MAX_SIZE + 2);
-  for (let i = from; i < limit; i++) {
-    const c = buf[i];
-    if (c === 13) return i;
-    if (c === 0) return -1;
-  }
-  return -1;
+/**
+ * strchr(…, byte) over a C string, within [from, end): the offset of `byte`,
+ * or -1 when it is absent or a NUL byte comes first.
+ */
+function findByte(buf: Buffer, byte: number, from: number, end: number): number {
+  if (from >= end) return -1;
+  // Two native scans, the second bounded by the first hit, beat a JS byte loop.
+  const window = buf.subarray(from, end);
+  const at = window.indexOf(byte);
+  if (at === -1 || window.subarray(0, at).indexOf(0) !== -1) return -1;
+  return from + at;
 }
