@@ -7,7 +7,8 @@ import type net from 'node:net';
 import { RequestDecoder } from './protocol/request-decoder.js';
 import * as r from './protocol/resp.js';
 import type { ClientState } from './commands/types.js';
-import { execute, type PipelineHost } from './pipeline.js';
+import { execute, fansOut, type PipelineHost } from './pipeline.js';
+import { isMultiStep } from './cluster/routing-stage.js';
 
 export interface ConnectionHost extends PipelineHost {
   setting(name: string): number;
@@ -27,6 +28,10 @@ export class Connection {
   /** Replies not yet sendable: the first is waiting on another node. */
   private slots: Slot[] = [];
   private head = 0;
+  /** Requests (and a protocol error) that wait for a multi-step command; null when none is running. */
+  private held: Array<() => void> | null = null;
+  /** The head of `held` waits for every earlier reply, not for one command. */
+  private waitingForQuiet = false;
   private flushScheduled = false;
   private closing = false;
 
@@ -80,17 +85,35 @@ export class Connection {
     this.host.countBytes(chunk.length, 0);
     const err = this.decoder.feed(chunk);
     if (err !== null) {
-      if (err.startsWith('Protocol error')) {
-        this.host.log(`protocol error from ${this.state.remoteAddress}: ${err}`);
-        this.push(r.error('ERR ' + err));
-      }
-      this.closeAfterReplies();
+      // After the requests before it, which may still be held behind a multi-step command.
+      this.inOrder(() => {
+        if (err.startsWith('Protocol error')) {
+          this.host.log(`protocol error from ${this.state.remoteAddress}: ${err}`);
+          this.push(r.error('ERR ' + err));
+        }
+        this.closeAfterReplies();
+      });
     }
     this.flush();
   }
 
   private onRequest(argv: string[]): void {
+    this.inOrder(() => this.run(argv));
+  }
+
+  /** Does `step` now, or after the multi-step command that holds this client's later requests. */
+  private inOrder(step: () => void): void {
+    if (this.held !== null) this.held.push(step);
+    else step();
+  }
+
+  private run(argv: string[]): void {
     if (this.closing) return;
+    if (this.state.peer === null && this.head < this.slots.length && fansOut(argv)) {
+      this.held = [() => this.run(argv)];
+      this.waitingForQuiet = true;
+      return;
+    }
     this.host.countCommand();
     const result = execute(this.host, this.state, argv);
     if (typeof result === 'string') {
@@ -102,8 +125,28 @@ export class Connection {
         (reply) => this.fill(slot, reply),
         (e: unknown) => this.fill(slot, r.error(`ERR internal error: ${(e as Error).message}`)),
       );
+      // Links between nodes carry many clients' requests: only a client's own stream waits.
+      if (this.state.peer === null && isMultiStep(result)) {
+        this.held = [];
+        const release = (): void => this.release();
+        result.then(release, release);
+      }
     }
     if (this.state.closeAfterReply) this.closeAfterReplies();
+  }
+
+  /** Runs what waited behind a multi-step command, until another one holds the rest. */
+  private release(): void {
+    const waiting = this.held ?? [];
+    this.held = null;
+    for (let i = 0; i < waiting.length; i++) {
+      if (this.held !== null) {
+        (this.held as Array<() => void>).push(...waiting.slice(i));
+        break;
+      }
+      waiting[i]!();
+    }
+    this.flush();
   }
 
   private push(reply: r.Reply): void {
@@ -120,6 +163,10 @@ export class Connection {
     if (this.head === this.slots.length) {
       this.slots = [];
       this.head = 0;
+      if (this.waitingForQuiet) {
+        this.waitingForQuiet = false;
+        this.release();
+      }
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;

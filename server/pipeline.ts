@@ -28,6 +28,16 @@ function resolve(argv: readonly string[]): CommandSpec | r.Reply {
   return sub ?? unknownSubcommand(argv[1]!, spec.name);
 }
 
+/**
+ * True for a command that reaches every node directly (KEYS, SCAN, DBSIZE,
+ * FLUSHALL…). A client's earlier requests may still be travelling to their
+ * owners over other paths (two hops), so such a command waits until they are
+ * answered, or it could overtake them.
+ */
+export function fansOut(argv: readonly string[]): boolean {
+  return lookupCommand(argv[0]!)?.routing.startsWith('all-') ?? false;
+}
+
 function arityOk(spec: CommandSpec, argc: number): boolean {
   return spec.arity > 0 ? argc === spec.arity : argc >= -spec.arity && argc <= (spec.maxArgs ?? Infinity);
 }

@@ -19,8 +19,27 @@ import type { PeerLink } from './peer-link.js';
 import { NO_SUCH_KEY } from '../commands/errors.js';
 import { lookupCommand } from '../commands/table.js';
 import { EXECABORT } from '../commands/transactions.js';
+import { INVALID_CURSOR, parseScanCursor } from '../commands/scan-args.js';
 
 export type MaybeAsync = r.Reply | Promise<r.Reply>;
+
+/**
+ * Replies of commands that take several round trips between nodes (RENAME and
+ * MSETNX across owners, EXEC after remote WATCH checks). A client's later
+ * commands must wait for them, or a read sent right after could overtake the
+ * steps still in flight and see the keys half moved.
+ */
+const multiStep = new WeakSet<Promise<r.Reply>>();
+
+function inSteps(p: Promise<r.Reply>): Promise<r.Reply> {
+  multiStep.add(p);
+  return p;
+}
+
+/** True when `reply` is still in progress over several steps: run nothing else for its client until it settles. */
+export function isMultiStep(reply: MaybeAsync): boolean {
+  return typeof reply !== 'string' && multiStep.has(reply);
+}
 
 export interface RoutingCounters {
   local: number;
@@ -183,7 +202,7 @@ export class RoutingStage {
       return node === undefined || node === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, node, argv);
     }
     const existsArgv = ['EXISTS', ...keyPositions(spec, argv).map((i) => argv[i]!)];
-    return Promise.resolve(this.split(ctx, lookupCommand('exists')!, existsArgv)).then(
+    return inSteps(Promise.resolve(this.split(ctx, lookupCommand('exists')!, existsArgv)).then(
       async (exists) => {
         if (isErrorReply(exists)) return exists;
         if (integerValue(exists) !== 0) return r.ZERO;
@@ -197,7 +216,7 @@ export class RoutingStage {
         if (failed !== undefined) return failed;
         return replies.every((rep) => integerValue(rep) === 1) ? r.ONE : r.ZERO;
       },
-    );
+    ));
   }
 
   /**
@@ -212,16 +231,16 @@ export class RoutingStage {
     if (src === dst) return src === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, src, argv);
     const at = (node: string, cmd: string[]): Promise<r.Reply> =>
       node === this.self ? Promise.resolve(this.runInternal(ctx, cmd)) : this.forward(ctx, node, cmd);
-    return at(src, ['KV.DUMP', argv[1]!]).then(async (dump) => {
+    return inSteps(at(src, ['KV.DUMP', argv[1]!]).then(async (dump) => {
       if (isErrorReply(dump)) return dump;
       const parts = arrayElements(dump);
-      if (parts === null) return NO_SUCH_KEY;
+      if (parts === null || parts.length < 3) return NO_SUCH_KEY;
       const values = parts.map((p) => stringValue(p) ?? '');
       const restored = await at(dst, ['KV.RESTORE', argv[2]!, ...values]);
       if (isErrorReply(restored)) return restored;
       const deleted = await at(src, ['DEL', argv[1]!]);
       return isErrorReply(deleted) ? deleted : r.OK;
-    });
+    }));
   }
 
   /**
@@ -241,8 +260,10 @@ export class RoutingStage {
     ctx.client.watched = [];
     if (failed) return EXECABORT;
     if (watched.some((w) => typeof w.version !== 'string')) {
-      return Promise.all(watched.map((w) => w.version)).then((versions) =>
-        this.runTransaction(ctx, queued, watched.map((w, k) => ({ key: w.key, version: versions[k]! }))),
+      return inSteps(
+        Promise.all(watched.map((w) => w.version)).then((versions) =>
+          this.runTransaction(ctx, queued, watched.map((w, k) => ({ key: w.key, version: versions[k]! }))),
+        ),
       );
     }
     return this.runTransaction(ctx, queued, watched as { key: string; version: string }[]);
@@ -350,22 +371,29 @@ export class RoutingStage {
    */
   private scan(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
     const n = this.nodes.length;
-    const cursorArg = argv[1]!;
-    if (!/^\d+$/.test(cursorArg)) return this.runHere(ctx, spec, argv); // Redis's own error
-    const cursor = Number(cursorArg);
-    const index = cursor % n;
-    const local = Math.floor(cursor / n);
-    const node = this.nodes[index]!.name;
-    const sub = [argv[0]!, String(local), ...argv.slice(2)];
-    return Promise.resolve(this.onNode(ctx, spec, node, sub)).then((reply) => {
-      if (isErrorReply(reply)) return reply;
-      const parts = arrayElements(reply);
-      if (parts === null || parts.length !== 2) return reply;
-      const nextLocal = Number(stringValue(parts[0]!) ?? '0');
-      let next: number;
-      if (nextLocal !== 0) next = nextLocal * n + index;
-      else next = index + 1 < n ? index + 1 : 0;
-      return r.arrayHeader(2) + r.bulk(String(next)) + parts[1]!;
-    });
+    const cursor = parseScanCursor(argv[1]!);
+    if (cursor === null) return INVALID_CURSOR;
+    const index = Number(cursor % BigInt(n));
+    const local = cursor / BigInt(n);
+    return this.scanFrom(ctx, spec, argv, index, String(local));
+  }
+
+  /**
+   * One SCAN call on node `index`. When that node's walk ends with nothing found,
+   * the call goes on to the next node, so an empty cluster answers cursor 0 at
+   * once, as an empty Redis does.
+   */
+  private async scanFrom(ctx: Ctx, spec: CommandSpec, argv: string[], index: number, local: string): Promise<r.Reply> {
+    const n = this.nodes.length;
+    const sub = [argv[0]!, local, ...argv.slice(2)];
+    const reply = await this.onNode(ctx, spec, this.nodes[index]!.name, sub);
+    if (isErrorReply(reply)) return reply;
+    const parts = arrayElements(reply);
+    if (parts === null || parts.length !== 2) return reply;
+    const nextLocal = Number(stringValue(parts[0]!) ?? '0');
+    if (nextLocal !== 0) return r.arrayHeader(2) + r.bulk(String(nextLocal * n + index)) + parts[1]!;
+    if (index + 1 >= n) return r.arrayHeader(2) + r.bulk('0') + parts[1]!;
+    if (parts[1] === '*0\r\n') return this.scanFrom(ctx, spec, argv, index + 1, '0');
+    return r.arrayHeader(2) + r.bulk(String(index + 1)) + parts[1]!;
   }
 }

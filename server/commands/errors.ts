@@ -22,14 +22,20 @@ export function invalidExpire(fullName: string): string {
 }
 
 /** Redis quotes at most 128 bytes of the arguments of an unknown command. */
+/** An argument as printf("%.*s") prints it: cut at a NUL byte, then at `max` bytes. */
+function cString(arg: string, max: number): string {
+  const nul = arg.indexOf('\0');
+  return (nul === -1 ? arg : arg.slice(0, nul)).slice(0, max);
+}
+
 export function unknownCommand(argv: readonly string[]): string {
   let args = '';
   for (let i = 1; i < argv.length && args.length < 128; i++) {
-    args += `'${argv[i]!.slice(0, 128 - args.length)}' `;
+    args += `'${cString(argv[i]!, 128 - args.length)}' `;
   }
-  return error(`ERR unknown command '${argv[0]!.slice(0, 128)}', with args beginning with: ${args}`);
+  return error(`ERR unknown command '${cString(argv[0]!, 128)}', with args beginning with: ${args}`);
 }
 
 export function unknownSubcommand(sub: string, container: string): string {
-  return error(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`);
+  return error(`ERR unknown subcommand '${cString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`);
 }

@@ -8,7 +8,7 @@ import type { Ctx, Handler } from './types.js';
 import { NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, WRONGTYPE, wrongArity } from './errors.js';
 import { incrByFloat, parseLongDouble } from './float-format.js';
 import { globMatch } from './glob.js';
-import { parseScanArgs } from './scan-args.js';
+import { INVALID_CURSOR, parseScanArgs, parseScanCursor } from './scan-args.js';
 
 /** Hashes up to this size are listpack-encoded in Redis: HSCAN returns them whole. */
 const SMALL_HASH = 128;
@@ -156,12 +156,18 @@ export const hincrbyfloat: Handler = (ctx, argv) => {
   return r.bulk(sum.value);
 };
 
+/** What HSCAN answers for a key that does not exist (shared.emptyscan). */
+const EMPTY_SCAN = r.arrayHeader(2) + r.bulk('0') + r.arrayHeader(0);
+
 export const hscan: Handler = (ctx, argv) => {
-  const args = parseScanArgs(argv, 2, false);
-  if (typeof args === 'string') return args;
+  // As hscanCommand: the cursor, then the key, then the options.
+  if (parseScanCursor(argv[2]!) === null) return INVALID_CURSOR;
   const h = lookupHash(ctx, argv[1]!);
   if (h === null) return WRONGTYPE;
-  const entries = h ? [...h.fields] : [];
+  if (h === undefined) return EMPTY_SCAN;
+  const args = parseScanArgs(argv, 2, false);
+  if (typeof args === 'string') return args;
+  const entries = [...h.fields];
   // Small hashes come back whole, whatever COUNT says, as from a listpack in Redis.
   const start = entries.length <= SMALL_HASH ? 0 : args.cursor;
   const end = entries.length <= SMALL_HASH ? entries.length : Math.min(entries.length, start + args.count);

@@ -256,6 +256,19 @@ export const configGet: Handler = (ctx, argv) => {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const pattern of argv.slice(2)) {
+    // A plain name is looked up, and answered with the spelling it was asked in.
+    if (!/[[*?]/.test(pattern)) {
+      const lower = pattern.toLowerCase();
+      if (seen.has(lower)) continue;
+      for (const [name, value] of visibleConfig(ctx)) {
+        if (name === lower) {
+          seen.add(lower);
+          out.push(pattern, value);
+          break;
+        }
+      }
+      continue;
+    }
     for (const [name, value] of visibleConfig(ctx)) {
       if (!seen.has(name) && globMatch(pattern, name, true)) {
         seen.add(name);
@@ -273,7 +286,7 @@ export const configGet: Handler = (ctx, argv) => {
  * pair leaves every setting as it was.
  */
 export const configSet: Handler = (ctx, argv) => {
-  if (argv.length % 2 === 1) return wrongArity('config|set');
+  if (argv.length % 2 === 1) return SYNTAX;
   const names = new Set<string>();
   const changes: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) {

@@ -86,6 +86,10 @@ function setGeneric(ctx: Ctx, key: string, value: string, flags: number, expireA
   return reply ?? r.OK;
 }
 
+function unitOf(opt: string): number {
+  return opt === 'ex' ? EX : opt === 'px' ? PX : opt === 'exat' ? EXAT : PXAT;
+}
+
 export const set: Handler = (ctx, argv) => {
   let flags = 0;
   let expireArg: string | null = null;
@@ -97,8 +101,9 @@ export const set: Handler = (ctx, argv) => {
     else if (opt === 'xx' && !(flags & NX)) flags |= XX;
     else if (opt === 'get') flags |= GET;
     else if (opt === 'keepttl' && !(flags & ANY_EXPIRE)) flags |= KEEPTTL;
-    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && !(flags & (KEEPTTL | ANY_EXPIRE)) && next !== null) {
-      unit = opt === 'ex' ? EX : opt === 'px' ? PX : opt === 'exat' ? EXAT : PXAT;
+    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && next !== null && !(flags & (KEEPTTL | (ANY_EXPIRE & ~unitOf(opt))))) {
+      // The same unit may be given again (the last one counts); another unit may not.
+      unit = unitOf(opt);
       flags |= unit;
       expireArg = next;
       j++;
