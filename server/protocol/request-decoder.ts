@@ -21,9 +21,9 @@ import { parseLongLong } from './numbers.js';
 /** Redis's PROTO_INLINE_MAX_SIZE: an inline request, or a length line, may not exceed it. */
 export const INLINE_MAX_SIZE = 64 * 1024;
 /** Before AUTH, Redis refuses a multibulk count above this… */
-export const UNAUTH_MAX_ARGS = 10n;
+export const UNAUTH_MAX_ARGS = 10;
 /** …and a bulk length above this. */
-export const UNAUTH_MAX_BULK = 16384n;
+export const UNAUTH_MAX_BULK = 16384;
 /**
  * What an argument of a request still being received costs against the query
  * buffer limit besides its bytes (a pointer and a string header), so a stream
@@ -189,18 +189,18 @@ export class RequestDecoder {
           return { pos, error: null };
         }
         if (cr + 1 >= len) return { pos, error: null };
-        const count = parseLongLong(buf.toString('latin1', pos + 1, cr));
-        if (count === null || count > 2147483647n) return { pos, error: 'Protocol error: invalid multibulk length' };
+        const count = lengthField(buf, pos + 1, cr, 2147483647);
+        if (count === null) return { pos, error: 'Protocol error: invalid multibulk length' };
         if (count > UNAUTH_MAX_ARGS && this.limits.authRequired()) {
           return { pos, error: 'Protocol error: unauthenticated multibulk length' };
         }
         const headerStart = pos;
         pos = cr + 2;
         // *0 and negative counts are valid requests that Redis ignores.
-        if (count <= 0n) continue;
+        if (count <= 0) continue;
         this.inRequest = true;
         this.segStart = headerStart;
-        this.argsLeft = Number(count);
+        this.argsLeft = count;
         this.bulkLen = -1;
         this.argvBytes = 0;
       }
@@ -217,15 +217,15 @@ export class RequestDecoder {
           if (buf[pos] !== 36 /* $ */) {
             return { pos, error: `Protocol error: expected '$', got '${String.fromCharCode(buf[pos]!)}'` };
           }
-          const blen = parseLongLong(buf.toString('latin1', pos + 1, cr));
-          if (blen === null || blen < 0n || blen > BigInt(this.limits.maxBulkLen)) {
+          const blen = lengthField(buf, pos + 1, cr, this.limits.maxBulkLen);
+          if (blen === null || blen < 0) {
             return { pos, error: 'Protocol error: invalid bulk length' };
           }
           if (blen > UNAUTH_MAX_BULK && this.limits.authRequired()) {
             return { pos, error: 'Protocol error: unauthenticated bulk length' };
           }
           pos = cr + 2;
-          this.bulkLen = Number(blen);
+          this.bulkLen = blen;
         }
         // The payload and its two trailing bytes, which Redis skips unchecked.
         if (len - pos < this.bulkLen + 2) {
@@ -252,14 +252,38 @@ export class RequestDecoder {
 }
 
 /**
+ * A count or length: string2ll over buf[from, to), refused (null) above `max`.
+ * Plain digits, the case of every well-behaved client, are read straight from
+ * the bytes; anything else (a sign, leading zeros, 16+ digits, garbage) takes
+ * the exact 64-bit parser.
+ */
+function lengthField(buf: Buffer, from: number, to: number, max: number): number | null {
+  const len = to - from;
+  if (len >= 1 && len <= 15 && (len === 1 || buf[from] !== 48)) {
+    let v = 0;
+    let i = from;
+    for (; i < to; i++) {
+      const d = buf[i]! - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === to) return v > max ? null : v;
+  }
+  const n = parseLongLong(buf.toString('latin1', from, to));
+  if (n === null || n > BigInt(max)) return null;
+  return Number(n);
+}
+
+/**
  * strchr(…, byte) over a C string, within [from, end): the offset of `byte`,
  * or -1 when it is absent or a NUL byte comes first.
  */
 function findByte(buf: Buffer, byte: number, from: number, end: number): number {
-  if (from >= end) return -1;
-  // Two native scans, the second bounded by the first hit, beat a JS byte loop.
-  const window = buf.subarray(from, end);
-  const at = window.indexOf(byte);
-  if (at === -1 || window.subarray(0, at).indexOf(0) !== -1) return -1;
-  return from + at;
+  // Length lines are a few bytes long: a plain loop beats creating views for indexOf.
+  for (let i = from; i < end; i++) {
+    const c = buf[i]!;
+    if (c === byte) return i;
+    if (c === 0) return -1;
+  }
+  return -1;
 }
