@@ -2,7 +2,7 @@
 // guide's CREATE/PUT/GET/DELETE, which share lookupHash().
 
 import * as r from '../protocol/resp.js';
-import { LLONG_MAX, LLONG_MIN, parseFloatStrict, parseLongLong } from '../protocol/numbers.js';
+import { LLONG_MAX, LLONG_MIN, parseLongLong } from '../protocol/numbers.js';
 import { Hash } from '../store/store.js';
 import type { Ctx, Handler } from './types.js';
 import { NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, WRONGTYPE, wrongArity } from './errors.js';

@@ -118,9 +118,11 @@ export const rename: Handler = (ctx, argv) => {
   const v = store.get(src);
   if (v === undefined) return NO_SUCH_KEY;
   if (src === dst) return r.OK;
-  const ttlMs = store.pttl(src);
+  // The expiry time itself moves, as in Redis: not the ms left, which may be 0 (none, to set()).
+  const at = store.expireTime(src);
   store.del(src);
-  store.set(dst, v, ttlMs > 0 ? ttlMs : undefined);
+  if (at > 0) store.setUntil(dst, v, at);
+  else store.set(dst, v);
   return r.OK;
 };
 
@@ -136,21 +138,23 @@ export const flushdb: Handler = (ctx, argv) => {
 
 /**
  * KV.DUMP key: the value and TTL of a key as an array, for moving a key to
- * another node (RENAME across nodes): [type, pttl, value] for a string,
- * [type, pttl, bucket(0|1), field, value, …] for a hash. Nil when missing.
+ * another node (RENAME across nodes): [type, expire-at, value] for a string,
+ * [type, expire-at, bucket(0|1), field, value, …] for a hash. expire-at is the
+ * expiry time in ms since the epoch, as PEXPIRETIME gives it (-1: none), so the
+ * key keeps the exact time however long the move takes. Nil when missing.
  */
 export const dump: Handler = (ctx, argv) => {
   const store = ctx.node.store;
   const v = store.get(argv[1]!);
   if (v === undefined) return r.nilArray(ctx.proto);
-  const ttl = String(store.pttl(argv[1]!));
+  const ttl = String(store.expireTime(argv[1]!));
   if (typeof v === 'string') return r.bulkArray(['string', ttl, v], ctx.proto);
   const flat = ['hash', ttl, v.bucket ? '1' : '0'];
   for (const [f, val] of v.fields) flat.push(f, val);
   return r.bulkArray(flat, ctx.proto);
 };
 
-/** KV.RESTORE key type pttl value… : the inverse of KV.DUMP; replaces the key. */
+/** KV.RESTORE key type expire-at value… : the inverse of KV.DUMP; replaces the key. */
 export const restore: Handler = (ctx, argv) => {
   const [key, kind, ttlArg] = [argv[1]!, argv[2]!, argv[3]!];
   const ttl = parseInteger(ttlArg);
@@ -165,6 +169,8 @@ export const restore: Handler = (ctx, argv) => {
   } else {
     return SYNTAX;
   }
-  ctx.node.store.set(key, value, ttl > 0 ? ttl : undefined);
+  // A time already past still expires the key, as the source would have.
+  if (ttl > 0) ctx.node.store.setUntil(key, value, ttl);
+  else ctx.node.store.set(key, value);
   return r.OK;
 };

@@ -2,7 +2,7 @@
 // A string value is held as a latin1 JS string, one char per byte.
 
 import * as r from '../protocol/resp.js';
-import { LLONG_MAX, LLONG_MIN, parseFloatStrict, parseLongLong } from '../protocol/numbers.js';
+import { LLONG_MAX, LLONG_MIN, parseLongLong } from '../protocol/numbers.js';
 import { KEEP_TTL, type Value } from '../store/store.js';
 import type { Ctx, Handler } from './types.js';
 import {
@@ -72,14 +72,14 @@ function setGeneric(ctx: Ctx, key: string, value: string, flags: number, expireA
     if (old === WRONG) return WRONGTYPE;
     reply = r.bulkOrNil(old, ctx.proto);
   }
-  const found = store.has(key);
-  if (((flags & NX) && found) || ((flags & XX) && !found)) {
-    return reply ?? abort ?? r.nil(ctx.proto);
+  // Only NX and XX look at whether the key exists (most SETs do not: skip the lookup).
+  if (flags & (NX | XX)) {
+    const found = store.has(key);
+    if (((flags & NX) && found) || ((flags & XX) && !found)) return reply ?? abort ?? r.nil(ctx.proto);
   }
   if (expireAt !== null) {
-    const left = expireAt - Date.now();
-    if (left <= 0) store.del(key);
-    else store.set(key, value, left);
+    if (expireAt <= Date.now()) store.del(key);
+    else store.setUntil(key, value, expireAt);
   } else {
     store.set(key, value, flags & KEEPTTL ? KEEP_TTL : undefined);
   }

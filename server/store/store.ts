@@ -70,6 +70,24 @@ export class Store {
     return this.cache.get<Value>(key);
   }
 
+  /**
+   * The key's expiry time in ms since the epoch, 0 when it has none, undefined
+   * when it is missing (an expired key is deleted here). Not node-cache's
+   * getTtl(), which takes the empty key for "no key": "" is a valid Redis key.
+   */
+  private expiryOf(key: string): number | undefined {
+    return this.cache.has(key) ? this.cache.data[key]!.t : undefined;
+  }
+
+  /**
+   * Sets the expiry time of a live key (0: none) as it is. node-cache takes a
+   * relative TTL and adds its own reading of the clock, which may be a
+   * millisecond later than ours; and its ttl() takes "" for "no key".
+   */
+  private setExpiry(key: string, atMs: number): void {
+    this.cache.data[key]!.t = atMs;
+  }
+
   has(key: string): boolean {
     return this.cache.has(key);
   }
@@ -80,35 +98,37 @@ export class Store {
    */
   set(key: string, value: Value, ttlMs?: number): void {
     if (ttlMs === KEEP_TTL) {
-      const at = this.cache.getTtl(key);
-      if (at !== undefined && at !== 0) {
-        const left = at - Date.now();
-        if (left <= 0) {
-          this.cache.del(key);
-          this.volatile.delete(key);
-          return;
-        }
-        this.cache.set(key, value, left / 1000);
-        return;
-      }
+      const at = this.expiryOf(key);
       this.cache.set(key, value, 0);
+      if (at !== undefined && at !== 0) this.setExpiry(key, at);
       return;
     }
     if (ttlMs !== undefined && ttlMs > 0) {
-      this.cache.set(key, value, ttlMs / 1000);
-      this.volatile.add(key);
+      this.setUntil(key, value, Date.now() + ttlMs);
     } else {
       this.cache.set(key, value, 0);
+      if (this.volatile.size !== 0) this.volatile.delete(key);
     }
   }
 
+  /** Stores a value that expires at `atMs` (ms since the epoch), that exact time. */
+  setUntil(key: string, value: Value, atMs: number): void {
+    this.cache.set(key, value, 0);
+    this.setExpiry(key, atMs);
+    this.volatile.add(key);
+  }
+
+  /** False for a key that has expired, even if not yet collected: DEL counts only live keys. */
   del(key: string): boolean {
-    return this.cache.del(key) > 0;
+    if (!this.cache.has(key)) return false;
+    this.cache.del(key);
+    if (this.volatile.size !== 0) this.volatile.delete(key);
+    return true;
   }
 
   /** Milliseconds left: -2 when the key does not exist, -1 when it has no TTL. */
   pttl(key: string): number {
-    const at = this.cache.getTtl(key);
+    const at = this.expiryOf(key);
     if (at === undefined) return -2;
     if (at === 0) return -1;
     return Math.max(0, Math.round(at - Date.now()));
@@ -116,7 +136,7 @@ export class Store {
 
   /** Absolute expiry in ms since the epoch; -2 missing, -1 persistent. */
   expireTime(key: string): number {
-    const at = this.cache.getTtl(key);
+    const at = this.expiryOf(key);
     if (at === undefined) return -2;
     if (at === 0) return -1;
     return Math.round(at);
@@ -131,15 +151,15 @@ export class Store {
       this.volatile.delete(key);
       return true;
     }
-    this.cache.ttl(key, left / 1000);
+    this.setExpiry(key, atMs);
     this.volatile.add(key);
     return true;
   }
 
   persist(key: string): boolean {
-    const at = this.cache.getTtl(key);
+    const at = this.expiryOf(key);
     if (at === undefined || at === 0) return false;
-    this.cache.ttl(key, 0);
+    this.setExpiry(key, 0);
     this.volatile.delete(key);
     return true;
   }
@@ -235,8 +255,8 @@ export class Store {
         return;
       }
       const key = next.value;
-      // getTtl() deletes the key when it has expired; 0 means it became persistent.
-      const at = this.cache.getTtl(key);
+      // expiryOf() deletes the key when it has expired; 0 means it became persistent.
+      const at = this.expiryOf(key);
       if (at === undefined || at === 0) this.volatile.delete(key);
     }
   }
