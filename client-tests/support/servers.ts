@@ -12,18 +12,9 @@ import { KvNode } from '../../server/node.js';
 
 export const SECRET = 'test-cluster-secret';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One way to find a free port, shared with the benchmark.
+export { freePort } from '../../bench/lib/proc.js';
+import { freePort } from '../../bench/lib/proc.js';
 
 export interface ClusterSpec {
   /** Node names, in order. */
