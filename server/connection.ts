@@ -189,7 +189,9 @@ export class Connection {
       this.socket.write(this.out, 'latin1');
       this.out = '';
       // A client that does not read its replies is cut off rather than let them pile up.
-      if (this.socket.writableLength > this.host.setting('client-output-buffer-limit')) {
+      // A link from another node is not a client: it carries many clients' replies, and
+      // its own bound is the sender's forward-max-pending.
+      if (this.state.peer === null && this.socket.writableLength > this.host.setting('client-output-buffer-limit')) {
         this.host.log(`client ${this.state.remoteAddress} closed: output buffer over the limit`);
         this.socket.destroy();
         return;

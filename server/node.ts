@@ -204,6 +204,9 @@ export class KvNode implements ConnectionHost {
       this.stats.rejected++;
       socket.on('error', () => {});
       socket.end('-ERR max number of clients reached\r\n');
+      // Read and discard what the client already sent, or its FIN is never seen
+      // and the socket (a file descriptor) stays open, holding up stop().
+      socket.resume();
       return;
     }
     this.connections.add(new Connection(socket, this.nextClientId++, this));
