@@ -44,8 +44,11 @@ function arityOk(spec: CommandSpec, argc: number): boolean {
 
 /** Runs one request from a client (path empty) or from a peer (path = nodes passed). */
 export function execute(host: PipelineHost, client: ClientState, argv: string[], path: readonly string[] = []): MaybeAsync {
-  const name = argv[0]!.toLowerCase();
-  if (name.startsWith('kv.')) return executeInternal(host, client, name, argv, path);
+  const cmd = argv[0]!;
+  // "kv." in any case, tested without lower-casing every command name.
+  if (cmd.length > 3 && cmd.charCodeAt(2) === 46 && (cmd.charCodeAt(0) | 32) === 107 && (cmd.charCodeAt(1) | 32) === 118) {
+    return executeInternal(host, client, cmd.toLowerCase(), argv, path);
+  }
   const spec = resolve(argv);
   const refused = typeof spec === 'string' ? spec : check(host, client, spec, argv);
   if (refused !== null) {
@@ -71,6 +74,15 @@ function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv:
   return null;
 }
 
+/** A link's client state seen with the protocol of the client a forwarded request comes from, made once per link and protocol. */
+const peerViews = new WeakMap<ClientState, { 2?: ClientState; 3?: ClientState }>();
+function peerView(link: ClientState, proto: 2 | 3): ClientState {
+  if (link.proto === proto) return link;
+  let views = peerViews.get(link);
+  if (views === undefined) peerViews.set(link, (views = {}));
+  return (views[proto] ??= { ...link, proto });
+}
+
 /**
  * Internal commands between nodes. KV.HELLO proves the cluster secret; the
  * others are refused on any connection that has not. A stranger is told the
@@ -92,8 +104,7 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
   if (name === 'kv.fwd' && argv.length >= 4) {
     host.routing.counters.received++;
     const inner = argv.slice(3);
-    const asPeer: ClientState = { ...client, proto };
-    return execute(host, asPeer, inner, argv[2]!.split(','));
+    return execute(host, peerView(client, proto), inner, argv[2]!.split(','));
   }
   if (name === 'kv.local' && argv.length >= 3) {
     host.routing.counters.received++;

@@ -96,12 +96,12 @@ export class RoutingStage {
     const route = ownerOf(this.table, key);
     if ('error' in route) return { error: r.error(route.error) };
     if (route.node === this.self) return route.node;
-    const path = [...ctx.path, this.self];
-    if (path.includes(route.node)) {
-      return { error: r.error(`ERR forwarding loop for ${inspectBucket(key)}: ${[...path, route.node].join(' -> ')}`) };
+    // The path so far plus this node; built only for an error message.
+    if (ctx.path.includes(route.node)) {
+      return { error: r.error(`ERR forwarding loop for ${inspectBucket(key)}: ${[...ctx.path, this.self, route.node].join(' -> ')}`) };
     }
-    if (path.length > this.maxHops) {
-      return { error: r.error(`ERR too many hops for ${inspectBucket(key)}: ${[...path, route.node].join(' -> ')}`) };
+    if (ctx.path.length + 1 > this.maxHops) {
+      return { error: r.error(`ERR too many hops for ${inspectBucket(key)}: ${[...ctx.path, this.self, route.node].join(' -> ')}`) };
     }
     return route.node;
   }
@@ -111,8 +111,8 @@ export class RoutingStage {
     const link = this.links.get(node);
     if (!link) return Promise.resolve(r.error(`ERR no link to node ${node}`));
     this.counters.forwarded++;
-    const path = [...ctx.path, this.self].join(',');
-    return new Promise((resolve) => link.send(['KV.FWD', String(ctx.proto), path, ...argv], resolve));
+    const path = ctx.path.length === 0 ? this.self : ctx.path.join(',') + ',' + this.self;
+    return new Promise((resolve) => link.send(['KV.FWD', ctx.proto === 3 ? '3' : '2', path, ...argv], resolve));
   }
 
   /** Runs a command on `node`'s own keys only, here or there. */
@@ -125,9 +125,12 @@ export class RoutingStage {
   }
 
   private keyed(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
-    const positions = keyPositions(spec, argv);
+    const k = spec.keys;
+    if (k === null) return this.runHere(ctx, spec, argv);
+    // keyPositions() without the array: this runs for every request.
+    const last = Math.min(k.last < 0 ? argv.length + k.last : k.last, argv.length - 1);
     let target: string | null = null;
-    for (const i of positions) {
+    for (let i = k.first; i <= last; i += k.step) {
       const o = this.owner(ctx, argv[i]!);
       if (typeof o !== 'string') return o.error;
       if (target !== null && o !== target) {
