@@ -140,6 +140,33 @@ describe('two nodes: a-m on foo, n-z on bar', () => {
     await expect(foo.rename('nothing', 'zz')).rejects.toThrow('ERR no such key');
   });
 
+  test('a long pipeline behind cross-node RENAMEs runs in order: each read sees the move before it', async () => {
+    // Every RENAME takes three round trips; the GETs behind it wait (the
+    // connection stops reading meanwhile), so none overtakes a move.
+    await foo.set('amove', '0');
+    const p = foo.pipeline();
+    for (let i = 0; i < 50; i++) {
+      const [from, to] = i % 2 === 0 ? ['amove', 'zmove'] : ['zmove', 'amove'];
+      p.rename(from, to);
+      for (let j = 0; j < 100; j++) p.exists(from);
+      p.incr(to);
+      p.dbsize();
+    }
+    const results = (await p.exec())!;
+    // A move never shows as two keys or none: the cluster's size stays what it was.
+    const before = await foo.dbsize();
+    let at = 0;
+    for (let i = 0; i < 50; i++) {
+      expect(results[at++]).toEqual([null, 'OK']);
+      for (let j = 0; j < 100; j++) expect(results[at++]).toEqual([null, 0]);
+      expect(results[at++]).toEqual([null, i + 1]);
+      expect(results[at++]).toEqual([null, before]);
+    }
+    // 50 moves, an even number: back on foo.
+    expect(cluster.nodes['foo']!.store.get('amove')).toBe('50');
+    expect(cluster.nodes['bar']!.store.get('zmove')).toBeUndefined();
+  });
+
   test('a bucket created through foo lives on bar', async () => {
     expect(await foo.call('CREATE', 'shopping')).toBe('OK');
     expect(await foo.call('PUT', 'shopping', 'milk', '1')).toBe('OK');

@@ -110,7 +110,7 @@ export class Connection {
   private run(argv: string[]): void {
     if (this.closing) return;
     if (this.state.peer === null && this.head < this.slots.length && fansOut(argv)) {
-      this.held = [() => this.run(argv)];
+      this.hold([() => this.run(argv)]);
       this.waitingForQuiet = true;
       return;
     }
@@ -127,12 +127,22 @@ export class Connection {
       );
       // Links between nodes carry many clients' requests: only a client's own stream waits.
       if (this.state.peer === null && isMultiStep(result)) {
-        this.held = [];
+        this.hold([]);
         const release = (): void => this.release();
         result.then(release, release);
       }
     }
     if (this.state.closeAfterReply) this.closeAfterReplies();
+  }
+
+  /**
+   * Starts holding this client's requests. Reading pauses meanwhile, so what
+   * waits is at most the rest of the chunk already read: a client that pipes
+   * on is held back by TCP, as a slow Redis holds it back.
+   */
+  private hold(first: Array<() => void>): void {
+    this.held = first;
+    this.socket.pause();
   }
 
   /** Runs what waited behind a multi-step command, until another one holds the rest. */
@@ -146,6 +156,7 @@ export class Connection {
       }
       waiting[i]!();
     }
+    if (this.held === null && !this.socket.destroyed) this.socket.resume();
     this.flush();
   }
 
