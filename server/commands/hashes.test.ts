@@ -8,8 +8,7 @@
 // table by name, after the dispatcher's arity check.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { testNode, type TestNode } from './test-node.js';
-import { lookupCommand } from './table.js';
+import { commandRunner, scanItems, testNode, type TestNode } from './test-node.js';
 import type { Proto } from '../protocol/resp.js';
 
 const OK = '+OK\r\n';
@@ -29,30 +28,10 @@ afterEach(() => node.close());
 /** A fresh node; `r(...argv)` runs one command on it as the dispatcher would. */
 function session(proto: Proto = 2): (...argv: string[]) => string {
   node = testNode(proto);
-  return (...argv) => {
-    const spec = lookupCommand(argv[0]!)!;
-    const n = argv.length;
-    const arityOk = spec.arity > 0 ? n === spec.arity : n >= -spec.arity && n <= (spec.maxArgs ?? Infinity);
-    if (!arityOk) throw new Error(`test bug: ${argv.join(' ')} has the wrong arity; the dispatcher refuses it first`);
-    return spec.run!(node.ctx, argv);
-  };
+  return commandRunner(node);
 }
 
-/** Parses an HSCAN reply: [next cursor, flat field/value list]. */
-function parseScan(reply: string): [string, string[]] {
-  const m = /^\*2\r\n\$\d+\r\n(\d+)\r\n\*(\d+)\r\n/.exec(reply);
-  if (!m) throw new Error(`not a scan reply: ${JSON.stringify(reply)}`);
-  const items: string[] = [];
-  let pos = m[0].length;
-  for (let i = 0; i < Number(m[2]); i++) {
-    const cr = reply.indexOf('\r\n', pos);
-    const len = Number(reply.slice(pos + 1, cr));
-    items.push(reply.slice(cr + 2, cr + 2 + len));
-    pos = cr + 2 + len + 2;
-  }
-  expect(pos).toBe(reply.length);
-  return [m[1]!, items];
-}
+const parseScan = scanItems;
 
 describe('HSET, HMSET, HSETNX', () => {
   test('HSET replies with the number of new fields; HMSET with OK', () => {

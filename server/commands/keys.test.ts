@@ -9,8 +9,7 @@
 // run through the table by name, after the dispatcher's arity check.
 
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { testNode, type TestNode } from './test-node.js';
-import { lookupCommand } from './table.js';
+import { bulkItems, commandRunner, scanItems, testNode, type TestNode } from './test-node.js';
 import type { Proto } from '../protocol/resp.js';
 
 const OK = '+OK\r\n';
@@ -38,37 +37,12 @@ afterEach(() => {
 /** A fresh node; `r(...argv)` runs one command on it as the dispatcher would. */
 function session(proto: Proto = 2): (...argv: string[]) => string {
   node = testNode(proto);
-  return (...argv) => {
-    const spec = lookupCommand(argv[0]!)!;
-    const n = argv.length;
-    const arityOk = spec.arity > 0 ? n === spec.arity : n >= -spec.arity && n <= (spec.maxArgs ?? Infinity);
-    if (!arityOk) throw new Error(`test bug: ${argv.join(' ')} has the wrong arity; the dispatcher refuses it first`);
-    return spec.run!(node.ctx, argv);
-  };
+  return commandRunner(node);
 }
 
-/** The bulk strings of a flat array reply. */
-function bulks(reply: string): string[] {
-  const m = /^\*(\d+)\r\n/.exec(reply);
-  if (!m) throw new Error(`not an array: ${JSON.stringify(reply)}`);
-  const out: string[] = [];
-  let pos = m[0].length;
-  for (let i = 0; i < Number(m[1]); i++) {
-    const cr = reply.indexOf('\r\n', pos);
-    const len = Number(reply.slice(pos + 1, cr));
-    out.push(reply.slice(cr + 2, cr + 2 + len));
-    pos = cr + 2 + len + 2;
-  }
-  expect(pos).toBe(reply.length);
-  return out;
-}
+const bulks = bulkItems;
 
-/** Splits a SCAN reply into its cursor and keys. */
-function scanReply(reply: string): [string, string[]] {
-  const m = /^\*2\r\n\$\d+\r\n(\d+)\r\n/.exec(reply);
-  if (!m) throw new Error(`not a scan reply: ${JSON.stringify(reply)}`);
-  return [m[1]!, bulks(reply.slice(m[0].length))];
-}
+const scanReply = scanItems;
 
 describe('DEL, UNLINK, EXISTS, TOUCH, TYPE', () => {
   test('DEL and UNLINK count the keys they removed, of any type, each once', () => {

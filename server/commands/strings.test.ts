@@ -8,8 +8,7 @@
 // clock is faked so that TTLs read back exactly.
 
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { testNode, type TestNode } from './test-node.js';
-import { lookupCommand } from './table.js';
+import { commandRunner, testNode, type TestNode } from './test-node.js';
 import type { Proto } from '../protocol/resp.js';
 
 const OK = '+OK\r\n';
@@ -37,13 +36,7 @@ afterEach(() => {
 /** A fresh node; `r(...argv)` runs one command on it as the dispatcher would. */
 function session(proto: Proto = 2): (...argv: string[]) => string {
   node = testNode(proto);
-  return (...argv) => {
-    const spec = lookupCommand(argv[0]!)!;
-    const n = argv.length;
-    const arityOk = spec.arity > 0 ? n === spec.arity : n >= -spec.arity && n <= (spec.maxArgs ?? Infinity);
-    if (!arityOk) throw new Error(`test bug: ${argv.join(' ')} has the wrong arity; the dispatcher refuses it first`);
-    return spec.run!(node.ctx, argv);
-  };
+  return commandRunner(node);
 }
 
 describe('GET', () => {

@@ -4,6 +4,7 @@
 import { Store } from '../store/store.js';
 import type { ClientState, Ctx, NodeView } from './types.js';
 import type { Proto } from '../protocol/resp.js';
+import { lookupCommand } from './table.js';
 
 export function testClient(proto: Proto = 2): ClientState {
   return {
@@ -49,4 +50,41 @@ export function testNode(proto: Proto = 2, settings: Record<string, string> = {}
     resetStats: () => {},
   };
   return { ctx: { node: view, client: testClient(proto), proto, path: [] }, store, close: () => store.close() };
+}
+
+/**
+ * Runs commands on `node` by name through the table, after the arity check the
+ * dispatcher does first (so a wrong arity is a bug in the test, and says so).
+ */
+export function commandRunner(node: TestNode): (...argv: string[]) => string {
+  return (...argv) => {
+    const spec = lookupCommand(argv[0]!)!;
+    const n = argv.length;
+    const arityOk = spec.arity > 0 ? n === spec.arity : n >= -spec.arity && n <= (spec.maxArgs ?? Infinity);
+    if (!arityOk) throw new Error(`test bug: ${argv.join(' ')} has the wrong arity; the dispatcher refuses it first`);
+    return spec.run!(node.ctx, argv);
+  };
+}
+
+/** The bulk strings of a flat RESP2 array, which must be the whole of `reply`. */
+export function bulkItems(reply: string): string[] {
+  const m = /^\*(\d+)\r\n/.exec(reply);
+  if (!m) throw new Error(`not an array: ${JSON.stringify(reply)}`);
+  const out: string[] = [];
+  let pos = m[0].length;
+  for (let i = 0; i < Number(m[1]); i++) {
+    const cr = reply.indexOf('\r\n', pos);
+    const len = Number(reply.slice(pos + 1, cr));
+    out.push(reply.slice(cr + 2, cr + 2 + len));
+    pos = cr + 2 + len + 2;
+  }
+  if (pos !== reply.length) throw new Error(`trailing bytes after the array: ${JSON.stringify(reply.slice(pos))}`);
+  return out;
+}
+
+/** A SCAN or HSCAN reply split into its next cursor and its flat list of items. */
+export function scanItems(reply: string): [string, string[]] {
+  const m = /^\*2\r\n\$\d+\r\n(\d+)\r\n/.exec(reply);
+  if (!m) throw new Error(`not a scan reply: ${JSON.stringify(reply)}`);
+  return [m[1]!, bulkItems(reply.slice(m[0].length))];
 }
