@@ -1,7 +1,10 @@
 // One client connection: bytes in → decoded requests → pipeline → replies out,
 // in request order. Replies that are ready are coalesced into one write per
 // chunk of input; a reply that waits on another node holds back the ones behind
-// it. Only this module and the node's listener touch client sockets.
+// it. Requests also *run* in order across nodes: a command that takes several
+// steps between nodes holds the client's later requests (and reading pauses)
+// until it is done, and one that reaches every node waits for the replies
+// before it. Only this module and the node's listener touch client sockets.
 
 import type net from 'node:net';
 import { RequestDecoder } from './protocol/request-decoder.js';
