@@ -22,7 +22,7 @@ export const put: Handler = (ctx, argv) => {
   const h = lookupHash(ctx, argv[1]!);
   if (h === null) return WRONGTYPE;
   if (h === undefined) return NOT_FOUND;
-  h.fields.set(argv[2]!, argv[3]!);
+  h.set(argv[2]!, argv[3]!);
   return r.OK;
 };
 

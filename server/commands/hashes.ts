@@ -41,7 +41,7 @@ function setFields(ctx: Ctx, argv: string[], name: string): number | string {
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) {
     if (!h.fields.has(argv[i]!)) added++;
-    h.fields.set(argv[i]!, argv[i + 1]!);
+    h.set(argv[i]!, argv[i + 1]!);
   }
   return added;
 }
@@ -60,7 +60,7 @@ export const hsetnx: Handler = (ctx, argv) => {
   const h = hashForWrite(ctx, argv[1]!);
   if (h === null) return WRONGTYPE;
   if (h.fields.has(argv[2]!)) return r.ZERO;
-  h.fields.set(argv[2]!, argv[3]!);
+  h.set(argv[2]!, argv[3]!);
   return r.ONE;
 };
 
@@ -140,7 +140,7 @@ export const hincrby: Handler = (ctx, argv) => {
   }
   const next = value + by;
   if (next > LLONG_MAX || next < LLONG_MIN) return OVERFLOW;
-  h.fields.set(argv[2]!, next.toString());
+  h.set(argv[2]!, next.toString());
   return r.integer(next);
 };
 
@@ -152,7 +152,7 @@ export const hincrbyfloat: Handler = (ctx, argv) => {
   if (h === null) return WRONGTYPE;
   const sum = incrByFloat(h.fields.get(argv[2]!), by);
   if ('error' in sum) return sum.error === 'nan' ? NAN_OR_INFINITY : r.error('ERR hash value is not a float');
-  h.fields.set(argv[2]!, sum.value);
+  h.set(argv[2]!, sum.value);
   return r.bulk(sum.value);
 };
 

@@ -164,7 +164,7 @@ export const restore: Handler = (ctx, argv) => {
     value = argv[4]!;
   } else if (kind === 'hash' && argv.length % 2 === 1) {
     const h = new Hash(argv[4] === '1');
-    for (let i = 5; i < argv.length; i += 2) h.fields.set(argv[i]!, argv[i + 1]!);
+    for (let i = 5; i < argv.length; i += 2) h.set(argv[i]!, argv[i + 1]!);
     value = h;
   } else {
     return SYNTAX;

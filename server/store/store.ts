@@ -13,6 +13,29 @@ export class Hash {
   readonly fields = new Map<string, string>();
   /** Made by CREATE: stays when its last field goes, unlike a Redis hash. */
   constructor(readonly bucket = false) {}
+
+  /** Sets a field; its name is shared with other hashes that use the same one. */
+  set(field: string, value: string): void {
+    this.fields.set(sharedName(field), value);
+  }
+}
+
+/**
+ * Field names already in use, one copy each. Hashes used as records repeat the
+ * same few names, and each decoded request carries its own copy of them: sharing
+ * one saves a string per field of every hash, most of a small hash's memory. The
+ * table is bounded, so many distinct names just stop being shared.
+ */
+const FIELD_NAMES = new Map<string, string>();
+const MAX_SHARED_NAMES = 65_536;
+const MAX_SHARED_NAME_LENGTH = 64;
+
+function sharedName(name: string): string {
+  if (name.length > MAX_SHARED_NAME_LENGTH) return name;
+  const known = FIELD_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (FIELD_NAMES.size < MAX_SHARED_NAMES) FIELD_NAMES.set(name, name);
+  return name;
 }
 
 export type Value = string | Hash;
