@@ -8,6 +8,12 @@ import { SECRET, startCluster, type TestCluster } from './support/servers.js';
 import { RawClient } from './support/raw.js';
 
 const clients: Redis[] = [];
+
+/** Disconnects the ioredis clients first, or they retry (and complain) while the nodes go. */
+async function stopWithClients(cluster: TestCluster): Promise<void> {
+  for (const c of clients.splice(0)) c.disconnect();
+  await cluster.stop();
+}
 function client(port: number): Redis {
   const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
   clients.push(c);
@@ -28,7 +34,7 @@ describe('two nodes: a-m on foo, n-z on bar', () => {
     foo = client(cluster.ports['foo']!);
     bar = client(cluster.ports['bar']!);
   });
-  afterAll(() => cluster.stop());
+  afterAll(() => stopWithClients(cluster));
 
   test('a key set through foo is stored on bar and read through either', async () => {
     expect(await foo.set('world', '1')).toBe('OK');
@@ -202,7 +208,7 @@ describe('the links between nodes are authenticated', () => {
   beforeAll(async () => {
     cluster = await startCluster({ nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] });
   });
-  afterAll(() => cluster.stop());
+  afterAll(() => stopWithClients(cluster));
 
   test('a stranger cannot send forwarded or internal commands', async () => {
     const raw = await RawClient.connect(cluster.ports['bar']!);
@@ -231,6 +237,34 @@ describe('the links between nodes are authenticated', () => {
   });
 });
 
+describe('requests held behind a multi-step command', () => {
+  test('QUIT among them: its OK, then nothing more is parsed, not even a protocol error', async () => {
+    const cluster = await startCluster({ nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] });
+    try {
+      const raw = await RawClient.connect(cluster.ports['foo']!);
+      raw.send('SET apple 1\r\nRENAME apple zoo\r\nQUIT\r\n*x\r\n');
+      expect(await raw.untilClosed()).toBe('+OK\r\n+OK\r\n+OK\r\n');
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  test('a node stopping gracefully still answers what it had read', async () => {
+    const cluster = await startCluster({ nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] });
+    try {
+      const raw = await RawClient.connect(cluster.ports['foo']!);
+      raw.send('SET apple 1\r\nRENAME apple zoo\r\nGET zoo\r\nGET bee\r\n');
+      // SET's reply shows the node has read all four; RENAME's steps are under way.
+      expect(await raw.reply()).toBe('+OK\r\n');
+      const stopped = cluster.nodes['foo']!.stop();
+      expect(await raw.untilClosed()).toBe('+OK\r\n$1\r\n1\r\n$-1\r\n');
+      await stopped;
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
 describe('three nodes with divergent tables', () => {
   let cluster: TestCluster;
   let foo: Redis;
@@ -247,7 +281,7 @@ describe('three nodes with divergent tables', () => {
     });
     foo = client(cluster.ports['foo']!);
   });
-  afterAll(() => cluster.stop());
+  afterAll(() => stopWithClients(cluster));
 
   test('a request takes two hops and the reply comes back unchanged', async () => {
     expect(await foo.set('world', 'far')).toBe('OK');
@@ -259,6 +293,22 @@ describe('three nodes with divergent tables', () => {
 
   test('a forwarding loop fails with the path, never loops', async () => {
     await expect(foo.get('queue')).rejects.toThrow('ERR forwarding loop for "queue": foo -> bar -> foo');
+  });
+
+  test('a RENAME or MSETNX forwarded whole and split by a later node still runs before the next command', async () => {
+    // foo sends both keys to bar (n-z and a-m are bar's and foo's by foo's
+    // table, but "nut" and "sky" are both bar's there); bar puts sky on baz, so
+    // the move takes its steps on bar. The GET behind it must see it done.
+    for (let i = 0; i < 10; i++) {
+      const raw = await RawClient.connect(cluster.ports['foo']!);
+      raw.send(`DEL sky\r\nSET nut v${i}\r\nRENAME nut sky\r\nGET sky\r\nDEL nap sea\r\nMSETNX nap 1 sea w${i}\r\nGET sea\r\n`);
+      const v = `v${i}`;
+      const w = `w${i}`;
+      expect(await raw.replies(7)).toEqual([':0\r\n', '+OK\r\n', '+OK\r\n', `$${v.length}\r\n${v}\r\n`, ':0\r\n', ':1\r\n', `$${w.length}\r\n${w}\r\n`]);
+      raw.send('DEL sky sea nap\r\n');
+      expect(await raw.reply()).toBe(':3\r\n');
+      raw.close();
+    }
   });
 
   test('a split MGET re-split by the owner merges in order', async () => {

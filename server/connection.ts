@@ -10,8 +10,8 @@ import type net from 'node:net';
 import { RequestDecoder } from './protocol/request-decoder.js';
 import * as r from './protocol/resp.js';
 import type { ClientState } from './commands/types.js';
-import { execute, fansOut, type PipelineHost } from './pipeline.js';
-import { isMultiStep } from './cluster/routing-stage.js';
+import { execute, type PipelineHost } from './pipeline.js';
+import { fansOut, isMultiStep } from './cluster/routing-stage.js';
 
 export interface ConnectionHost extends PipelineHost {
   setting(name: string): number;
@@ -35,6 +35,7 @@ export class Connection {
   private held: Array<() => void> | null = null;
   /** The head of `held` waits for every earlier reply, not for one command. */
   private waitingForQuiet = false;
+  private shuttingDown = false;
   private flushScheduled = false;
   private closing = false;
 
@@ -90,9 +91,12 @@ export class Connection {
     if (err !== null) {
       // After the requests before it, which may still be held behind a multi-step command.
       this.inOrder(() => {
+        if (this.closing) return; // after QUIT, Redis parses nothing more
         if (err.startsWith('Protocol error')) {
           this.host.log(`protocol error from ${this.state.remoteAddress}: ${err}`);
           this.push(r.error('ERR ' + err));
+        } else {
+          this.host.log(`client ${this.state.remoteAddress} closed: ${err}`);
         }
         this.closeAfterReplies();
       });
@@ -110,7 +114,21 @@ export class Connection {
     else step();
   }
 
+  /**
+   * Runs one request. A command that throws (a bug, or a reply too big to build)
+   * closes this connection only, whether it runs straight from the decoder or
+   * later, behind a multi-step command.
+   */
   private run(argv: string[]): void {
+    try {
+      this.runUnguarded(argv);
+    } catch (e) {
+      this.host.log(`client ${this.state.remoteAddress} closed: internal error: ${e instanceof Error ? e.message : String(e)}`);
+      this.closeAfterReplies();
+    }
+  }
+
+  private runUnguarded(argv: string[]): void {
     if (this.closing) return;
     if (this.state.peer === null && this.head < this.slots.length && fansOut(argv)) {
       this.hold([() => this.run(argv)]);
@@ -159,7 +177,10 @@ export class Connection {
       }
       waiting[i]!();
     }
-    if (this.held === null && !this.socket.destroyed) this.socket.resume();
+    if (this.held === null) {
+      if (this.shuttingDown) this.closeAfterReplies();
+      else if (!this.socket.destroyed) this.socket.resume();
+    }
     this.flush();
   }
 
@@ -216,7 +237,12 @@ export class Connection {
 
   /** Ends the connection after the replies already owed (graceful shutdown). */
   shutdown(): void {
-    this.closeAfterReplies();
+    // Nothing more is decoded, but requests already read and held behind a
+    // multi-step command still run and are answered. (The socket keeps
+    // reading, so the client's own close is still seen.)
+    this.decoder.stop();
+    this.shuttingDown = true;
+    if (this.held === null) this.closeAfterReplies();
     this.flush();
   }
 }

@@ -28,16 +28,6 @@ function resolve(argv: readonly string[]): CommandSpec | r.Reply {
   return sub ?? unknownSubcommand(argv[1]!, spec.name);
 }
 
-/**
- * True for a command that reaches every node directly (KEYS, SCAN, DBSIZE,
- * FLUSHALL…). A client's earlier requests may still be travelling to their
- * owners over other paths (two hops), so such a command waits until they are
- * answered, or it could overtake them.
- */
-export function fansOut(argv: readonly string[]): boolean {
-  return lookupCommand(argv[0]!)?.routing.startsWith('all-') ?? false;
-}
-
 function arityOk(spec: CommandSpec, argc: number): boolean {
   return spec.arity > 0 ? argc === spec.arity : argc >= -spec.arity && argc <= (spec.maxArgs ?? Infinity);
 }
@@ -74,10 +64,13 @@ function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv:
   return null;
 }
 
-/** A link's client state seen with the protocol of the client a forwarded request comes from, made once per link and protocol. */
+/**
+ * The state a forwarded request runs with: the link's, with the protocol of the
+ * client it comes from. Made once per link and protocol, and never the link's
+ * own state, so nothing a forwarded command sets reaches the link itself.
+ */
 const peerViews = new WeakMap<ClientState, { 2?: ClientState; 3?: ClientState }>();
 function peerView(link: ClientState, proto: 2 | 3): ClientState {
-  if (link.proto === proto) return link;
   let views = peerViews.get(link);
   if (views === undefined) peerViews.set(link, (views = {}));
   return (views[proto] ??= { ...link, proto });

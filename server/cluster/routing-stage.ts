@@ -12,7 +12,7 @@
 import * as r from '../protocol/resp.js';
 import { arrayElements, integerValue, isErrorReply, stringValue } from '../protocol/reply-framer.js';
 import type { CommandSpec, Ctx, QueuedCommand } from '../commands/types.js';
-import { keyPositions } from '../commands/key-positions.js';
+import { keyPositions, keyRange } from '../commands/key-positions.js';
 import type { NodeAddress, RouteEntry } from './config.js';
 import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
@@ -23,11 +23,19 @@ import { INVALID_CURSOR, parseScanCursor } from '../commands/scan-args.js';
 
 export type MaybeAsync = r.Reply | Promise<r.Reply>;
 
+// Ordering across nodes. Replies always go back in request order; these two
+// rules also make requests *run* in order, as on one Redis:
+// - a command that takes several round trips between nodes holds the client's
+//   later commands until it is done (isMultiStep), or a read sent right after it
+//   could overtake its steps and see the keys half moved;
+// - a command that reaches every node directly waits for the client's earlier
+//   replies (fansOut), or it could overtake a write still travelling two hops.
+// The connection applies both; which commands they concern is decided here.
+
 /**
  * Replies of commands that take several round trips between nodes (RENAME and
- * MSETNX across owners, EXEC after remote WATCH checks). A client's later
- * commands must wait for them, or a read sent right after could overtake the
- * steps still in flight and see the keys half moved.
+ * MSETNX across owners, or forwarded to a node that may split them; EXEC after
+ * remote WATCH checks).
  */
 const multiStep = new WeakSet<Promise<r.Reply>>();
 
@@ -39,6 +47,11 @@ function inSteps(p: Promise<r.Reply>): Promise<r.Reply> {
 /** True when `reply` is still in progress over several steps: run nothing else for its client until it settles. */
 export function isMultiStep(reply: MaybeAsync): boolean {
   return typeof reply !== 'string' && multiStep.has(reply);
+}
+
+/** True for a command that reaches every node directly (KEYS, SCAN, DBSIZE, FLUSHALL…). */
+export function fansOut(argv: readonly string[]): boolean {
+  return lookupCommand(argv[0]!)?.routing.startsWith('all-') ?? false;
 }
 
 export interface RoutingCounters {
@@ -125,12 +138,11 @@ export class RoutingStage {
   }
 
   private keyed(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
-    const k = spec.keys;
+    const k = keyRange(spec, argv);
     if (k === null) return this.runHere(ctx, spec, argv);
-    // keyPositions() without the array: this runs for every request.
-    const last = Math.min(k.last < 0 ? argv.length + k.last : k.last, argv.length - 1);
+    // The range rather than keyPositions()'s array: this runs for every request.
     let target: string | null = null;
-    for (let i = k.first; i <= last; i += k.step) {
+    for (let i = k.first; i <= k.last; i += k.step) {
       const o = this.owner(ctx, argv[i]!);
       if (typeof o !== 'string') return o.error;
       if (target !== null && o !== target) {
@@ -202,7 +214,9 @@ export class RoutingStage {
     if (typeof groups === 'string') return groups;
     if (groups.size <= 1) {
       const [node] = groups.keys();
-      return node === undefined || node === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, node, argv);
+      if (node === undefined || node === this.self) return this.runHere(ctx, spec, argv);
+      // The owner by this table may split it further, over several steps.
+      return inSteps(this.forward(ctx, node, argv));
     }
     const existsArgv = ['EXISTS', ...keyPositions(spec, argv).map((i) => argv[i]!)];
     return inSteps(Promise.resolve(this.split(ctx, lookupCommand('exists')!, existsArgv)).then(
@@ -231,7 +245,11 @@ export class RoutingStage {
     if (typeof src !== 'string') return src.error;
     const dst = this.owner(ctx, argv[2]!);
     if (typeof dst !== 'string') return dst.error;
-    if (src === dst) return src === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, src, argv);
+    if (src === dst) {
+      if (src === this.self) return this.runHere(ctx, spec, argv);
+      // The next node's table may put the two keys on different nodes: several steps there.
+      return inSteps(this.forward(ctx, src, argv));
+    }
     const at = (node: string, cmd: string[]): Promise<r.Reply> =>
       node === this.self ? Promise.resolve(this.runInternal(ctx, cmd)) : this.forward(ctx, node, cmd);
     return inSteps(at(src, ['KV.DUMP', argv[1]!]).then(async (dump) => {

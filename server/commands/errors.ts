@@ -21,13 +21,13 @@ export function invalidExpire(fullName: string): string {
   return error(`ERR invalid expire time in '${fullName}' command`);
 }
 
-/** Redis quotes at most 128 bytes of the arguments of an unknown command. */
 /** An argument as printf("%.*s") prints it: cut at a NUL byte, then at `max` bytes. */
 function cString(arg: string, max: number): string {
   const nul = arg.indexOf('\0');
   return (nul === -1 ? arg : arg.slice(0, nul)).slice(0, max);
 }
 
+/** Redis quotes at most 128 bytes of the arguments of an unknown command. */
 export function unknownCommand(argv: readonly string[]): string {
   let args = '';
   for (let i = 1; i < argv.length && args.length < 128; i++) {

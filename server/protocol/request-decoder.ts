@@ -92,7 +92,9 @@ export class RequestDecoder {
     this.pending = [];
     this.pendingLen = 0;
     this.inRequest = false;
-    this.parser.reset();
+    // No parser.reset(): stop() may be called from inside the parser's own
+    // callback (QUIT), and resetting it there breaks the loop it is running.
+    // A stopped decoder never feeds the parser again.
   }
 
   /** Bytes held for a request not yet complete. */
