@@ -115,16 +115,23 @@ export class Connection {
   }
 
   /**
-   * Runs one request. A command that throws (a bug, or a reply too big to build)
-   * closes this connection only, whether it runs straight from the decoder or
-   * later, behind a multi-step command.
+   * Runs one request. A command that throws (a bug, or a reply too big for a
+   * JS string) gets an error reply in its place, and the connection goes on:
+   * on a link between nodes, closing would fail every other client's requests.
+   * This holds whether it runs straight from the decoder or later, behind a
+   * multi-step command.
    */
   private run(argv: string[]): void {
     try {
       this.runUnguarded(argv);
     } catch (e) {
-      this.host.log(`client ${this.state.remoteAddress} closed: internal error: ${e instanceof Error ? e.message : String(e)}`);
-      this.closeAfterReplies();
+      const msg = e instanceof Error ? e.message : String(e);
+      this.host.log(`internal error in ${argv[0]!.slice(0, 64)} from ${this.state.remoteAddress}: ${msg}`);
+      try {
+        this.push(r.error(`ERR internal error: ${msg}`));
+      } catch {
+        this.closeAfterReplies();
+      }
     }
   }
 

@@ -237,8 +237,9 @@ export class RoutingStage {
   }
 
   /**
-   * RENAME across nodes: copy the value and TTL to the new owner, then delete the
-   * old key. Not atomic: a write to the source between the copy and the delete is lost.
+   * RENAME (and RENAMENX) across nodes: copy the value and TTL to the new owner,
+   * then delete the old key. Not atomic: a write to the source between the copy
+   * and the delete is lost.
    */
   private rename(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
     const src = this.owner(ctx, argv[1]!);
@@ -257,10 +258,18 @@ export class RoutingStage {
       const parts = arrayElements(dump);
       if (parts === null || parts.length < 3) return NO_SUCH_KEY;
       const values = parts.map((p) => stringValue(p) ?? '');
+      const nx = spec.name === 'renamenx';
+      if (nx) {
+        // Checked, then set: another client may create the key in between (README).
+        const exists = await at(dst, ['EXISTS', argv[2]!]);
+        if (isErrorReply(exists)) return exists;
+        if (integerValue(exists) !== 0) return r.ZERO;
+      }
       const restored = await at(dst, ['KV.RESTORE', argv[2]!, ...values]);
       if (isErrorReply(restored)) return restored;
       const deleted = await at(src, ['DEL', argv[1]!]);
-      return isErrorReply(deleted) ? deleted : r.OK;
+      if (isErrorReply(deleted)) return deleted;
+      return nx ? r.ONE : r.OK;
     }));
   }
 

@@ -100,6 +100,7 @@ function aclCategories(c: CommandSpec): string[] {
 function keySpecFlags(c: CommandSpec): string[] {
   if (c.name === 'del' || c.name === 'unlink') return ['RM', 'delete'];
   if (c.name === 'getdel') return ['RW', 'access', 'delete'];
+  if (c.name === 'getex') return ['RW', 'access', 'update'];
   if (c.name === 'set' || c.name === 'mset' || c.name === 'msetnx' || c.name === 'setex' || c.name === 'psetex') return ['OW', 'update'];
   if (c.flags.includes('readonly')) return ['RO', 'access'];
   return ['RW', 'update'];
@@ -278,6 +279,10 @@ const DOCS: Record<string, readonly [complexity: string, syntax: string]> = {
   incrbyfloat: ['O(1)', 'key increment:double'],
   append: ['O(1)', 'key value'],
   strlen: ['O(1)', 'key'],
+  getrange: ['O(N) where N is the length of the returned string.', 'key start:integer end:integer'],
+  substr: ['O(N) where N is the length of the returned string.', 'key start:integer end:integer'],
+  setrange: ['O(1), not counting the time taken to copy the new string in place.', 'key offset:integer value'],
+  getex: ['O(1)', 'key [expiration:[EX=seconds:integer|PX=milliseconds:integer|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|PERSIST]]'],
   hset: ['O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.', 'key data:(field value)...'],
   hsetnx: ['O(1)', 'key field value'],
   hmset: ['O(N) where N is the number of fields being set.', 'key data:(field value)...'],
@@ -313,6 +318,7 @@ const DOCS: Record<string, readonly [complexity: string, syntax: string]> = {
   keys: ['O(N) with N being the number of keys in the database.', 'pattern'],
   scan: ['O(1) for every call. O(N) for a complete iteration.', 'cursor:integer [MATCH=pattern] [COUNT=count:integer] [TYPE=type]'],
   rename: ['O(1)', 'key newkey:key'],
+  renamenx: ['O(1)', 'key newkey:key'],
   randomkey: ['O(1)', ''],
   dbsize: ['O(1)', ''],
   flushdb: ['O(N) where N is the number of keys in the selected database', '[flush-type:[ASYNC|SYNC]]'],

@@ -355,6 +355,21 @@ describe('SCAN', () => {
   });
 });
 
+describe('RENAMENX', () => {
+  test('renames only onto a free name; same name is 0; a missing source is an error', () => {
+    const r = session();
+    expect(r('RENAMENX', 'nokey', 'x')).toBe('-ERR no such key\r\n');
+    r('SET', 'a', '1');
+    r('SET', 'b', '2');
+    expect(r('RENAMENX', 'a', 'a')).toBe(int(0));
+    expect(r('RENAMENX', 'a', 'b')).toBe(int(0));
+    expect([r('GET', 'a'), r('GET', 'b')]).toEqual([bulk('1'), bulk('2')]);
+    r('PEXPIRE', 'a', '5000');
+    expect(r('RENAMENX', 'a', 'c')).toBe(int(1));
+    expect([r('EXISTS', 'a'), r('GET', 'c'), r('PTTL', 'c')]).toEqual([int(0), bulk('1'), int(5000)]);
+  });
+});
+
 describe('RENAME', () => {
   test('moves the value; a missing source is an error', () => {
     const r = session();

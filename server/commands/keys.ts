@@ -112,19 +112,26 @@ export const scan: Handler = (ctx, argv) => {
   return r.arrayHeader(2) + r.bulk(String(next)) + r.bulkArray(found, ctx.proto);
 };
 
-export const rename: Handler = (ctx, argv) => {
-  const store = ctx.node.store;
-  const [src, dst] = [argv[1]!, argv[2]!];
-  const v = store.get(src);
-  if (v === undefined) return NO_SUCH_KEY;
-  if (src === dst) return r.OK;
-  // The expiry time itself moves, as in Redis: not the ms left, which may be 0 (none, to set()).
-  const at = store.expireTime(src);
-  store.del(src);
-  if (at > 0) store.setUntil(dst, v, at);
-  else store.set(dst, v);
-  return r.OK;
-};
+/** RENAME and RENAMENX (renameGenericCommand). */
+function renameGeneric(nx: boolean): Handler {
+  return (ctx, argv) => {
+    const store = ctx.node.store;
+    const [src, dst] = [argv[1]!, argv[2]!];
+    const v = store.get(src);
+    if (v === undefined) return NO_SUCH_KEY;
+    if (src === dst) return nx ? r.ZERO : r.OK;
+    if (nx && store.has(dst)) return r.ZERO;
+    // The expiry time itself moves, as in Redis: not the ms left, which may be 0 (none, to set()).
+    const at = store.expireTime(src);
+    store.del(src);
+    if (at > 0) store.setUntil(dst, v, at);
+    else store.set(dst, v);
+    return nx ? r.ONE : r.OK;
+  };
+}
+
+export const rename = renameGeneric(false);
+export const renamenx = renameGeneric(true);
 
 export const randomkey: Handler = (ctx) => r.bulkOrNil(ctx.node.store.randomKey(), ctx.proto);
 

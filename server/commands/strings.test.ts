@@ -494,3 +494,69 @@ describe('APPEND, STRLEN', () => {
     expect(r('STRLEN', 'h')).toBe(WRONGTYPE);
   });
 });
+
+describe('GETRANGE, SUBSTR, SETRANGE', () => {
+  test('GETRANGE: inclusive offsets, negative from the end, clamped; empty when nothing is left', () => {
+    const r = session();
+    expect(r('GETRANGE', 'nokey', '0', '-1')).toBe(bulk(''));
+    r('SET', 's', 'Hello, World');
+    expect(r('GETRANGE', 's', '0', '4')).toBe(bulk('Hello'));
+    expect(r('GETRANGE', 's', '-5', '-1')).toBe(bulk('World'));
+    expect(r('GETRANGE', 's', '-1', '-5')).toBe(bulk(''));
+    expect(r('GETRANGE', 's', '-100', '100')).toBe(bulk('Hello, World'));
+    expect(r('GETRANGE', 's', '100', '200')).toBe(bulk(''));
+    expect(r('SUBSTR', 's', '7', '-1')).toBe(bulk('World'));
+    expect(r('GETRANGE', 's', 'x', '1')).toBe(NOT_INTEGER);
+    r('HSET', 'h', 'f', 'v');
+    expect(r('GETRANGE', 'h', '0', '1')).toBe(WRONGTYPE);
+  });
+
+  test('SETRANGE: overwrites, pads with NUL bytes, keeps the TTL; empty values and bad offsets', () => {
+    const r = session();
+    r('SET', 's', 'Hello World');
+    expect(r('SETRANGE', 's', '6', 'Redis')).toBe(int(11));
+    expect(r('GET', 's')).toBe(bulk('Hello Redis'));
+    expect(r('SETRANGE', 'p', '3', 'ab')).toBe(int(5));
+    expect(r('GET', 'p')).toBe(bulk('\x00\x00\x00ab'));
+    expect(r('SETRANGE', 'none', '5', '')).toBe(int(0));
+    expect(r('EXISTS', 'none')).toBe(int(0));
+    expect(r('SETRANGE', 's', '100', '')).toBe(int(11));
+    expect(r('SETRANGE', 's', '-1', 'x')).toBe('-ERR offset is out of range\r\n');
+    expect(r('SETRANGE', 's', '536870912', 'x')).toBe('-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+    r('SETEX', 't', '100', 'abc');
+    expect(r('SETRANGE', 't', '1', 'Z')).toBe(int(3));
+    expect([r('GET', 't'), r('TTL', 't')]).toEqual([bulk('aZc'), int(100)]);
+  });
+});
+
+describe('GETEX', () => {
+  test('returns the value and sets, changes or clears its TTL; an absolute time past deletes it', () => {
+    const r = session();
+    expect(r('GETEX', 'nokey', 'EX', 'x')).toBe(NIL);
+    r('SET', 'k', 'v');
+    expect(r('GETEX', 'k', 'EX', '100')).toBe(bulk('v'));
+    expect(r('TTL', 'k')).toBe(int(100));
+    expect(r('GETEX', 'k', 'PX', '5000')).toBe(bulk('v'));
+    expect(r('PTTL', 'k')).toBe(int(5000));
+    expect(r('GETEX', 'k', 'PERSIST')).toBe(bulk('v'));
+    expect(r('TTL', 'k')).toBe(int(-1));
+    expect(r('GETEX', 'k', 'PXAT', String(T0 + 1234))).toBe(bulk('v'));
+    expect(r('PEXPIRETIME', 'k')).toBe(int(T0 + 1234));
+    expect(r('GETEX', 'k', 'EXAT', '1')).toBe(bulk('v'));
+    expect(r('EXISTS', 'k')).toBe(int(0));
+  });
+
+  test('options: one unit, repeatable; PERSIST with a time, KEEPTTL, NX are syntax errors', () => {
+    const r = session();
+    r('SET', 'k', 'v');
+    expect(r('GETEX', 'k', 'EX', '10', 'EX', '20')).toBe(bulk('v'));
+    expect(r('TTL', 'k')).toBe(int(20));
+    for (const opts of [['EX', '1', 'PX', '1'], ['PERSIST', 'EX', '1'], ['EX', '1', 'PERSIST'], ['KEEPTTL'], ['NX'], ['EX']]) {
+      expect(r('GETEX', 'k', ...opts), opts.join(' ')).toBe(SYNTAX);
+    }
+    expect(r('GETEX', 'k', 'EX', '0')).toBe("-ERR invalid expire time in 'getex' command\r\n");
+    expect(r('GETEX', 'k', 'EX', 'x')).toBe(NOT_INTEGER);
+    r('HSET', 'h', 'f', 'v');
+    expect(r('GETEX', 'h')).toBe(WRONGTYPE);
+  });
+});

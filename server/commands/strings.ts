@@ -1,6 +1,7 @@
 // String commands (Redis's t_string.c): GET, SET and its variants, counters, APPEND.
 // A string value is held as a latin1 JS string, one char per byte.
 
+import { constants } from 'node:buffer';
 import * as r from '../protocol/resp.js';
 import { LLONG_MAX, LLONG_MIN, parseLongLong } from '../protocol/numbers.js';
 import { KEEP_TTL, type Value } from '../store/store.js';
@@ -19,7 +20,8 @@ import {
 import { incrByFloat } from './float-format.js';
 import { bucketGet } from './buckets.js';
 
-const MAX_STRING = 512 * 1024 * 1024;
+/** Redis's 512 MB, or V8's longest string if that is shorter (a few bytes less on 64-bit). */
+const MAX_STRING = Math.min(512 * 1024 * 1024, constants.MAX_STRING_LENGTH);
 
 /** The string at `key`, undefined when missing, WRONGTYPE reply when another type. */
 function lookupString(ctx: Ctx, key: string): string | undefined | typeof WRONG {
@@ -220,5 +222,79 @@ export const strlen: Handler = (ctx, argv) => {
   const v = lookupString(ctx, argv[1]!);
   if (v === WRONG) return WRONGTYPE;
   return r.integer(v === undefined ? 0 : v.length);
+};
+
+const EMPTY_BULK = r.bulk('');
+
+/** GETRANGE (and SUBSTR) key start end: inclusive offsets, negative from the end (getrangeCommand). */
+export const getrange: Handler = (ctx, argv) => {
+  const from = parseLongLong(argv[2]!);
+  const to = parseLongLong(argv[3]!);
+  if (from === null || to === null) return NOT_INTEGER;
+  const v = lookupString(ctx, argv[1]!);
+  if (v === undefined) return EMPTY_BULK;
+  if (v === WRONG) return WRONGTYPE;
+  const len = BigInt(v.length);
+  if (from < 0n && to < 0n && from > to) return EMPTY_BULK;
+  let start = from < 0n ? len + from : from;
+  let end = to < 0n ? len + to : to;
+  if (start < 0n) start = 0n;
+  if (end < 0n) end = 0n;
+  if (end >= len) end = len - 1n;
+  if (start > end || len === 0n) return EMPTY_BULK;
+  return r.bulk(v.slice(Number(start), Number(end) + 1));
+};
+
+/** SETRANGE key offset value: overwrites from offset, zero-padding a shorter string; keeps the TTL. */
+export const setrange: Handler = (ctx, argv) => {
+  const offset = parseLongLong(argv[2]!);
+  if (offset === null) return NOT_INTEGER;
+  if (offset < 0n) return r.error('ERR offset is out of range');
+  const value = argv[3]!;
+  const old = lookupString(ctx, argv[1]!);
+  if (old === WRONG) return WRONGTYPE;
+  // Setting nothing creates nothing, and answers the current length.
+  if (value.length === 0) return r.integer(old === undefined ? 0 : old.length);
+  if (offset + BigInt(value.length) > BigInt(MAX_STRING)) return STRING_TOO_LONG;
+  const at = Number(offset);
+  const base = old ?? '';
+  const padded = base.length >= at ? base : base + '\0'.repeat(at - base.length);
+  const next = padded.slice(0, at) + value + padded.slice(at + value.length);
+  ctx.node.store.set(argv[1]!, next, KEEP_TTL);
+  return r.integer(next.length);
+};
+
+/** GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]: GET that also sets or clears the TTL. */
+export const getex: Handler = (ctx, argv) => {
+  let flags = 0;
+  let expireArg: string | null = null;
+  let unit = 0;
+  let persist = false;
+  for (let j = 2; j < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    const next = j + 1 < argv.length ? argv[j + 1]! : null;
+    if (opt === 'persist' && !(flags & ANY_EXPIRE)) persist = true;
+    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && next !== null && !persist && !(flags & (ANY_EXPIRE & ~unitOf(opt)))) {
+      unit = unitOf(opt);
+      flags |= unit;
+      expireArg = next;
+      j++;
+    } else return SYNTAX;
+  }
+  const key = argv[1]!;
+  const v = lookupString(ctx, key);
+  if (v === undefined) return r.nil(ctx.proto);
+  if (v === WRONG) return WRONGTYPE;
+  const store = ctx.node.store;
+  if (expireArg !== null) {
+    // As in Redis, the time is checked only once the key is known to exist.
+    const at = expireAtMs(expireArg, unit, 'getex');
+    if (typeof at === 'string') return at;
+    if (at <= Date.now()) store.del(key);
+    else store.setUntil(key, v, at);
+  } else if (persist) {
+    store.persist(key);
+  }
+  return r.bulk(v);
 };
 

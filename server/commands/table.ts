@@ -55,6 +55,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'incrbyfloat', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.incrbyfloat, summary: 'Increment the float value of a key by the given amount' },
     { name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: strings.append, summary: 'Append a value to a key' },
     { name: 'strlen', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: strings.strlen, summary: 'Get the length of the value stored in a key' },
+    { name: 'getrange', arity: 4, flags: ['readonly'], keys: ONE_KEY, run: strings.getrange, summary: 'Get a substring of the string stored at a key', since: '2.4.0' },
+    { name: 'substr', arity: 4, flags: ['readonly'], keys: ONE_KEY, run: strings.getrange, summary: 'Get a substring of the string stored at a key' },
+    { name: 'setrange', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: strings.setrange, summary: 'Overwrite part of a string at key starting at the specified offset', since: '2.2.0' },
+    { name: 'getex', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: strings.getex, summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0' },
   ]),
   ...group('hash', [
     { name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hset, summary: 'Set the string value of a hash field' },
@@ -96,6 +100,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'keys', arity: 2, flags: ['readonly'], routing: 'all-concat', run: keys.keys, summary: 'Find all keys matching the given pattern' },
     { name: 'scan', arity: -2, flags: ['readonly'], routing: 'all-scan', run: keys.scan, summary: 'Incrementally iterate the keys space', since: '2.8.0' },
     { name: 'rename', arity: 3, flags: ['write'], keys: TWO_KEYS, routing: 'rename', run: keys.rename, summary: 'Rename a key' },
+    { name: 'renamenx', arity: 3, flags: ['write', 'fast'], keys: TWO_KEYS, routing: 'rename', run: keys.renamenx, summary: 'Rename a key, only if the new key does not exist' },
     { name: 'randomkey', arity: 1, flags: ['readonly'], routing: 'all-randomkey', run: keys.randomkey, summary: 'Return a random key from the keyspace' },
   ]),
   ...group('server', [
