@@ -28,6 +28,16 @@ import { haveBinary, startCluster, startRedis, startSingleNode, type ExternalSer
 
 const SEED = Number(process.env['KV_FUZZ_SEED'] ?? 20_240_611);
 const CLUSTER = { nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] };
+/**
+ * Three nodes whose tables differ: foo sends every key to bar; bar keeps n-z and
+ * sends a-m on to baz. From foo, a-m takes two hops and n-z one, a RENAME or
+ * MSET whose keys foo sees on one node is split by bar, and DBSIZE reaches all three.
+ */
+const THREE = {
+  nodes: ['foo', 'bar', 'baz'],
+  routes: ['a-m foo', 'n-z bar'],
+  sections: { foo: ['a-z bar'], bar: ['a-m baz', 'n-z bar'], baz: ['a-z baz'] },
+};
 /** Streams per target, and command sequences for the model. */
 const STREAMS = 1500;
 const SEQUENCES = 250;
@@ -445,6 +455,7 @@ const mCommand: fc.Arbitrary<string[]> = fc.oneof(
 
 describe('the cluster against a model of Redis', () => {
   let cluster: TestCluster;
+  let three: TestCluster;
   let redis: ExternalServer | null = null;
   const entries: { name: string; client: RawClient }[] = [];
   let reference: RawClient | null = null;
@@ -452,6 +463,7 @@ describe('the cluster against a model of Redis', () => {
 
   beforeAll(async () => {
     cluster = await startCluster(CLUSTER);
+    three = await startCluster(THREE);
     for (const name of ['foo', 'bar']) entries.push({ name, client: await RawClient.connect(cluster.ports[name]!) });
     if (haveBinary('redis-server')) {
       redis = await startRedis();
@@ -466,6 +478,7 @@ describe('the cluster against a model of Redis', () => {
     for (const e of entries) e.client.close();
     reference?.close();
     await cluster.stop();
+    await three.stop();
     await redis?.stop();
   });
 
@@ -512,5 +525,30 @@ describe('the cluster against a model of Redis', () => {
       }),
       { seed: SEED + 1, numRuns: SEQUENCES, interruptAfterTimeLimit: 25_000 },
     );
+  }, 40_000);
+
+  test('the same pipelines through three nodes with divergent tables: in order, and each runs after the ones before', async () => {
+    // Two hops for a-m, one for n-z; RENAME, MSET and DEL split by a node
+    // further on; DBSIZE fanned out from foo. A reply out of order, or a command
+    // that overtook an earlier one still on its way, would show as a difference.
+    const sequence = fc.array(mCommand, { minLength: 1, maxLength: 60, size: 'max' });
+    const foo = await RawClient.connect(three.ports['foo']!);
+    try {
+      await fc.assert(
+        fc.asyncProperty(sequence, async (cmds) => {
+          counts.pipelines++;
+          counts.pipelined += cmds.length;
+          const store = new Map<string, Value>();
+          expect(await foo.command('FLUSHALL')).toBe(OK);
+          const expected = cmds.map((argv) => apply(store, argv));
+          foo.send(cmds.map((argv) => resp(...argv)).join(''));
+          const got = await foo.replies(cmds.length);
+          for (let i = 0; i < cmds.length; i++) expect(got[i], `reply ${i}: ${JSON.stringify(cmds[i])}`).toBe(expected[i]);
+        }),
+        { seed: SEED + 2, numRuns: SEQUENCES, interruptAfterTimeLimit: 25_000 },
+      );
+    } finally {
+      foo.close();
+    }
   }, 40_000);
 });
