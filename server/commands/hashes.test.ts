@@ -8,18 +8,11 @@
 // table by name, after the dispatcher's arity check.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { commandRunner, scanItems, testNode, type TestNode } from './test-node.js';
+import { bulk, commandRunner, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testNode, WRONGTYPE, type TestNode } from './test-node.js';
 import type { Proto } from '../protocol/resp.js';
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
-const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
 const NOT_FLOAT = '-ERR value is not a valid float\r\n';
-const SYNTAX = '-ERR syntax error\r\n';
 const EMPTY_SCAN = '*2\r\n$1\r\n0\r\n*0\r\n';
-const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | string): string => `:${n}\r\n`;
 const arr = (...items: string[]): string => `*${items.length}\r\n${items.map(bulk).join('')}`;
 
 let node: TestNode;

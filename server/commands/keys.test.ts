@@ -9,17 +9,11 @@
 // run through the table by name, after the dispatcher's arity check.
 
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { bulkItems, commandRunner, scanItems, testNode, type TestNode } from './test-node.js';
+import { bulk, bulkItems, commandRunner, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testNode, type TestNode } from './test-node.js';
 import type { Proto } from '../protocol/resp.js';
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const SYNTAX = '-ERR syntax error\r\n';
-const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
 const NX_CONFLICT = '-ERR NX and XX, GT or LT options at the same time are not compatible\r\n';
 const GT_LT_CONFLICT = '-ERR GT and LT options at the same time are not compatible\r\n';
-const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | string): string => `:${n}\r\n`;
 
 /** 2030-01-01T00:00:00Z, in ms: the fake clock's start. */
 const T0 = Date.UTC(2030, 0, 1);

@@ -8,19 +8,12 @@
 // clock is faked so that TTLs read back exactly.
 
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { commandRunner, testNode, type TestNode } from './test-node.js';
+import { bulk, commandRunner, int, NIL, NOT_INTEGER, OK, SYNTAX, testNode, WRONGTYPE, type TestNode } from './test-node.js';
 import type { Proto } from '../protocol/resp.js';
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
-const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
 const NOT_FLOAT = '-ERR value is not a valid float\r\n';
-const SYNTAX = '-ERR syntax error\r\n';
 const OVERFLOW = '-ERR increment or decrement would overflow\r\n';
 const NAN_OR_INF = '-ERR increment would produce NaN or Infinity\r\n';
-const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | bigint | string): string => `:${n}\r\n`;
 
 const T0 = Date.UTC(2030, 0, 1);
 let node: TestNode;

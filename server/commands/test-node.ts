@@ -6,6 +6,15 @@ import type { ClientState, Ctx, NodeView } from './types.js';
 import type { Proto } from '../protocol/resp.js';
 import { lookupCommand } from './table.js';
 
+// Replies as Redis sends them, for the expectations of the unit tests.
+export const OK = '+OK\r\n';
+export const NIL = '$-1\r\n';
+export const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
+export const NOT_INTEGER = '-ERR value is not an integer or out of range\r\n';
+export const SYNTAX = '-ERR syntax error\r\n';
+export const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
+export const int = (n: number | bigint | string): string => `:${n}\r\n`;
+
 export function testClient(proto: Proto = 2): ClientState {
   return {
     id: 1,
