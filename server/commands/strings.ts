@@ -49,6 +49,7 @@ const PX = 32;
 const EXAT = 64;
 const PXAT = 128;
 const ANY_EXPIRE = EX | PX | EXAT | PXAT;
+const PERSIST = 256;
 
 /**
  * Converts an expire argument to an absolute time in ms, or an error reply
@@ -92,25 +93,44 @@ function unitOf(opt: string): number {
   return opt === 'ex' ? EX : opt === 'px' ? PX : opt === 'exat' ? EXAT : PXAT;
 }
 
-export const set: Handler = (ctx, argv) => {
-  let flags = 0;
-  let expireArg: string | null = null;
-  let unit = 0;
-  for (let j = 3; j < argv.length; j++) {
+interface StringOptions {
+  flags: number;
+  /** The unit flag of the expire option given (EX, PX, EXAT or PXAT), or 0. */
+  unit: number;
+  expireArg: string | null;
+}
+
+/**
+ * The options of SET (from argv[3]) and GETEX (from argv[2]), read as Redis's
+ * parseExtendedStringArgumentsOrReply reads both: SET takes NX, XX, GET and
+ * KEEPTTL, GETEX takes PERSIST, and both take one expire unit, which may be
+ * given again (the last one counts) but not mixed with another.
+ */
+function parseStringOptions(argv: readonly string[], command: 'set' | 'getex'): StringOptions | string {
+  const isSet = command === 'set';
+  const o: StringOptions = { flags: 0, unit: 0, expireArg: null };
+  for (let j = isSet ? 3 : 2; j < argv.length; j++) {
     const opt = argv[j]!.toLowerCase();
     const next = j + 1 < argv.length ? argv[j + 1]! : null;
-    if (opt === 'nx' && !(flags & XX)) flags |= NX;
-    else if (opt === 'xx' && !(flags & NX)) flags |= XX;
-    else if (opt === 'get') flags |= GET;
-    else if (opt === 'keepttl' && !(flags & ANY_EXPIRE)) flags |= KEEPTTL;
-    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && next !== null && !(flags & (KEEPTTL | (ANY_EXPIRE & ~unitOf(opt))))) {
-      // The same unit may be given again (the last one counts); another unit may not.
-      unit = unitOf(opt);
-      flags |= unit;
-      expireArg = next;
+    if (isSet && opt === 'nx' && !(o.flags & XX)) o.flags |= NX;
+    else if (isSet && opt === 'xx' && !(o.flags & NX)) o.flags |= XX;
+    else if (isSet && opt === 'get') o.flags |= GET;
+    else if (isSet && opt === 'keepttl' && !(o.flags & ANY_EXPIRE)) o.flags |= KEEPTTL;
+    else if (!isSet && opt === 'persist' && !(o.flags & ANY_EXPIRE)) o.flags |= PERSIST;
+    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && next !== null && !(o.flags & (KEEPTTL | PERSIST | (ANY_EXPIRE & ~unitOf(opt))))) {
+      o.unit = unitOf(opt);
+      o.flags |= o.unit;
+      o.expireArg = next;
       j++;
     } else return SYNTAX;
   }
+  return o;
+}
+
+export const set: Handler = (ctx, argv) => {
+  const o = parseStringOptions(argv, 'set');
+  if (typeof o === 'string') return o;
+  const { flags, unit, expireArg } = o;
   let at: number | null = null;
   if (expireArg !== null) {
     const v = expireAtMs(expireArg, unit, 'set');
@@ -266,21 +286,9 @@ export const setrange: Handler = (ctx, argv) => {
 
 /** GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]: GET that also sets or clears the TTL. */
 export const getex: Handler = (ctx, argv) => {
-  let flags = 0;
-  let expireArg: string | null = null;
-  let unit = 0;
-  let persist = false;
-  for (let j = 2; j < argv.length; j++) {
-    const opt = argv[j]!.toLowerCase();
-    const next = j + 1 < argv.length ? argv[j + 1]! : null;
-    if (opt === 'persist' && !(flags & ANY_EXPIRE)) persist = true;
-    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && next !== null && !persist && !(flags & (ANY_EXPIRE & ~unitOf(opt)))) {
-      unit = unitOf(opt);
-      flags |= unit;
-      expireArg = next;
-      j++;
-    } else return SYNTAX;
-  }
+  const o = parseStringOptions(argv, 'getex');
+  if (typeof o === 'string') return o;
+  const { flags, unit, expireArg } = o;
   const key = argv[1]!;
   const v = lookupString(ctx, key);
   if (v === undefined) return r.nil(ctx.proto);
@@ -292,7 +300,7 @@ export const getex: Handler = (ctx, argv) => {
     if (typeof at === 'string') return at;
     if (at <= Date.now()) store.del(key);
     else store.setUntil(key, v, at);
-  } else if (persist) {
+  } else if (flags & PERSIST) {
     store.persist(key);
   }
   return r.bulk(v);
