@@ -7,24 +7,15 @@
 // come back whole walks every field exactly once. Commands run through the
 // table by name, after the dispatcher's arity check.
 
-import { afterEach, describe, expect, test } from 'vitest';
-import { bulk, commandRunner, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testNode, WRONGTYPE, type TestNode } from './test-node.js';
-import type { Proto } from '../protocol/resp.js';
+import { describe, expect, test } from 'vitest';
+import { bulk, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testSessions, WRONGTYPE } from './test-node.js';
 
 const NOT_FLOAT = '-ERR value is not a valid float\r\n';
 const EMPTY_SCAN = '*2\r\n$1\r\n0\r\n*0\r\n';
 const arr = (...items: string[]): string => `*${items.length}\r\n${items.map(bulk).join('')}`;
 
-let node: TestNode;
-afterEach(() => node.close());
-
-/** A fresh node; `r(...argv)` runs one command on it as the dispatcher would. */
-function session(proto: Proto = 2): (...argv: string[]) => string {
-  node = testNode(proto);
-  return commandRunner(node);
-}
-
-const parseScan = scanItems;
+/** `session(proto)`: a fresh node; `r(...argv)` runs one command on it as the dispatcher would. */
+const session = testSessions();
 
 describe('HSET, HMSET, HSETNX', () => {
   test('HSET replies with the number of new fields; HMSET with OK', () => {
@@ -245,7 +236,7 @@ describe('HSCAN', () => {
     let cursor = '0';
     let steps = 0;
     do {
-      const [next, flat] = parseScan(r('HSCAN', 'big', cursor, 'COUNT', '20'));
+      const [next, flat] = scanItems(r('HSCAN', 'big', cursor, 'COUNT', '20'));
       expect(flat.length).toBeLessThanOrEqual(40);
       for (let i = 0; i < flat.length; i += 2) {
         expect(seen.has(flat[i]!)).toBe(false);
@@ -268,7 +259,7 @@ describe('HSCAN', () => {
     let cursor = '0';
     let steps = 0;
     do {
-      const [next, flat] = parseScan(r('HSCAN', 'big', cursor, 'MATCH', 'f1?', 'COUNT', '50'));
+      const [next, flat] = scanItems(r('HSCAN', 'big', cursor, 'MATCH', 'f1?', 'COUNT', '50'));
       for (let i = 0; i < flat.length; i += 2) got.push(flat[i]!);
       cursor = next;
       steps++;

@@ -8,9 +8,8 @@
 // exactly, including the rounding of TTL and EXPIRETIME to seconds. Commands
 // run through the table by name, after the dispatcher's arity check.
 
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { bulk, bulkItems, commandRunner, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testNode, type TestNode } from './test-node.js';
-import type { Proto } from '../protocol/resp.js';
+import { describe, expect, test, vi } from 'vitest';
+import { bulk, bulkItems, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testSessions } from './test-node.js';
 
 const NX_CONFLICT = '-ERR NX and XX, GT or LT options at the same time are not compatible\r\n';
 const GT_LT_CONFLICT = '-ERR GT and LT options at the same time are not compatible\r\n';
@@ -18,25 +17,8 @@ const GT_LT_CONFLICT = '-ERR GT and LT options at the same time are not compatib
 /** 2030-01-01T00:00:00Z, in ms: the fake clock's start. */
 const T0 = Date.UTC(2030, 0, 1);
 const T0_S = T0 / 1000;
-let node: TestNode;
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: T0 });
-});
-afterEach(() => {
-  node.close();
-  vi.useRealTimers();
-});
-
-/** A fresh node; `r(...argv)` runs one command on it as the dispatcher would. */
-function session(proto: Proto = 2): (...argv: string[]) => string {
-  node = testNode(proto);
-  return commandRunner(node);
-}
-
-const bulks = bulkItems;
-
-const scanReply = scanItems;
+/** `session(proto)`: a fresh node on the fake clock; `r(...argv)` runs one command on it as the dispatcher would. */
+const session = testSessions({ clockAt: T0 });
 
 describe('DEL, UNLINK, EXISTS, TOUCH, TYPE', () => {
   test('DEL and UNLINK count the keys they removed, of any type, each once', () => {
@@ -262,7 +244,7 @@ describe('KEYS', () => {
     r('HSET', 'hash', 'f', 'v');
     r('SET', 'gone', 'v', 'PX', '5');
     vi.setSystemTime(T0 + 6);
-    const keys = (p: string): string[] => bulks(r('KEYS', p)).sort();
+    const keys = (p: string): string[] => bulkItems(r('KEYS', p)).sort();
     expect(keys('*')).toEqual(['hash', 'one', 'three', 'two']);
     expect(keys('t*')).toEqual(['three', 'two']);
     expect(keys('*o')).toEqual(['two']);
@@ -292,7 +274,7 @@ describe('SCAN', () => {
       let cursor = '0';
       let steps = 0;
       do {
-        const [next, keys] = scanReply(count === undefined ? r('SCAN', cursor) : r('SCAN', cursor, 'COUNT', count));
+        const [next, keys] = scanItems(count === undefined ? r('SCAN', cursor) : r('SCAN', cursor, 'COUNT', count));
         seen.push(...keys);
         cursor = next;
         steps++;
@@ -307,7 +289,7 @@ describe('SCAN', () => {
     r('MSET', 'one', '1', 'two', '2', 'three', '3');
     r('HSET', 'hash', 'f', 'v');
     const once = (...opts: string[]): string[] => {
-      const [cursor, keys] = scanReply(r('SCAN', '0', 'COUNT', '100', ...opts));
+      const [cursor, keys] = scanItems(r('SCAN', '0', 'COUNT', '100', ...opts));
       expect(cursor).toBe('0');
       return keys.sort();
     };
@@ -325,7 +307,7 @@ describe('SCAN', () => {
     r('MSET', 'a', '1', 'b', '2');
     r('SET', 'gone', 'v', 'PX', '5');
     vi.setSystemTime(T0 + 6);
-    expect(scanReply(r('SCAN', '0', 'COUNT', '100'))[1].sort()).toEqual(['a', 'b']);
+    expect(scanItems(r('SCAN', '0', 'COUNT', '100'))[1].sort()).toEqual(['a', 'b']);
   });
 
   test('argument errors', () => {
@@ -456,9 +438,9 @@ describe('KV.DUMP and KV.RESTORE (RENAME across nodes)', () => {
     expect(r('KV.DUMP', 's')).toBe(`*3\r\n$6\r\nstring\r\n$${at.length}\r\n${at}\r\n$2\r\nv\x00\r\n`);
     expect(r('KV.DUMP', 'b')).toBe('*5\r\n$4\r\nhash\r\n$2\r\n-1\r\n$1\r\n1\r\n$1\r\nf\r\n$1\r\nx\r\n');
     expect(r('KV.DUMP', 'nokey')).toBe('*-1\r\n');
-    expect(r('KV.RESTORE', 's2', ...bulks(r('KV.DUMP', 's')))).toBe(OK);
+    expect(r('KV.RESTORE', 's2', ...bulkItems(r('KV.DUMP', 's')))).toBe(OK);
     expect([r('GET', 's2'), r('PTTL', 's2')]).toEqual([bulk('v\x00'), int(5000)]);
-    expect(r('KV.RESTORE', 'b2', ...bulks(r('KV.DUMP', 'b')))).toBe(OK);
+    expect(r('KV.RESTORE', 'b2', ...bulkItems(r('KV.DUMP', 'b')))).toBe(OK);
     expect([r('TTL', 'b2'), r('HGET', 'b2', 'f')]).toEqual([int(-1), bulk('x')]);
     // Still a bucket: it stays when emptied.
     r('HDEL', 'b2', 'f');
@@ -469,7 +451,7 @@ describe('KV.DUMP and KV.RESTORE (RENAME across nodes)', () => {
     const r = session();
     r('SET', 's', 'v', 'PX', '1000');
     vi.setSystemTime(T0 + 1000);
-    const dump = bulks(r('KV.DUMP', 's'));
+    const dump = bulkItems(r('KV.DUMP', 's'));
     expect(dump).toEqual(['string', String(T0 + 1000), 'v']);
     expect(r('KV.RESTORE', 's2', ...dump)).toBe(OK);
     expect(r('TTL', 's2')).toBe(int(0));

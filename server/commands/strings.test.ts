@@ -7,30 +7,16 @@
 // dispatcher does, so these also catch a handler wired to the wrong name. The
 // clock is faked so that TTLs read back exactly.
 
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { bulk, commandRunner, int, NIL, NOT_INTEGER, OK, SYNTAX, testNode, WRONGTYPE, type TestNode } from './test-node.js';
-import type { Proto } from '../protocol/resp.js';
+import { describe, expect, test, vi } from 'vitest';
+import { bulk, int, NIL, NOT_INTEGER, OK, SYNTAX, testSessions, WRONGTYPE } from './test-node.js';
 
 const NOT_FLOAT = '-ERR value is not a valid float\r\n';
 const OVERFLOW = '-ERR increment or decrement would overflow\r\n';
 const NAN_OR_INF = '-ERR increment would produce NaN or Infinity\r\n';
 
 const T0 = Date.UTC(2030, 0, 1);
-let node: TestNode;
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: T0 });
-});
-afterEach(() => {
-  node.close();
-  vi.useRealTimers();
-});
-
-/** A fresh node; `r(...argv)` runs one command on it as the dispatcher would. */
-function session(proto: Proto = 2): (...argv: string[]) => string {
-  node = testNode(proto);
-  return commandRunner(node);
-}
+/** `session(proto)`: a fresh node on the fake clock; `r(...argv)` runs one command on it as the dispatcher would. */
+const session = testSessions({ clockAt: T0 });
 
 describe('GET', () => {
   test('nil when missing, the value when present, byte for byte', () => {

@@ -5,6 +5,7 @@ import { Store } from '../store/store.js';
 import type { ClientState, Ctx, NodeView } from './types.js';
 import type { Proto } from '../protocol/resp.js';
 import { lookupCommand } from './table.js';
+import { afterEach, beforeEach, vi } from 'vitest';
 
 // Replies as Redis sends them, for the expectations of the unit tests.
 export const OK = '+OK\r\n';
@@ -62,10 +63,31 @@ export function testNode(proto: Proto = 2, settings: Record<string, string> = {}
 }
 
 /**
+ * Registers a test file's sessions: `session(proto)` makes a fresh node and
+ * returns a runner for commands on it; the node is closed after its test.
+ * With `clockAt`, each test runs on fake timers that start at that time (ms),
+ * so TTLs read back exactly.
+ */
+export function testSessions(opts: { clockAt?: number } = {}): (proto?: Proto) => (...argv: string[]) => string {
+  let node: TestNode | null = null;
+  const clockAt = opts.clockAt;
+  if (clockAt !== undefined) beforeEach(() => void vi.useFakeTimers({ now: clockAt }));
+  afterEach(() => {
+    node?.close();
+    node = null;
+    if (clockAt !== undefined) vi.useRealTimers();
+  });
+  return (proto = 2) => {
+    node = testNode(proto);
+    return commandRunner(node);
+  };
+}
+
+/**
  * Runs commands on `node` by name through the table, after the arity check the
  * dispatcher does first (so a wrong arity is a bug in the test, and says so).
  */
-export function commandRunner(node: TestNode): (...argv: string[]) => string {
+function commandRunner(node: TestNode): (...argv: string[]) => string {
   return (...argv) => {
     const spec = lookupCommand(argv[0]!)!;
     const n = argv.length;
