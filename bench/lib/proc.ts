@@ -107,12 +107,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts connections on `port`; fails early if `proc` dies. */
-export function waitForPort(port: number, proc: Proc, timeoutMs = 15_000): Promise<void> {
+/** Resolves once something accepts connections on `port`; fails early if `proc` (when given) dies. */
+export function waitForPort(port: number, proc: Proc | null, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
-      if (!proc.running()) {
+      if (proc !== null && !proc.running()) {
         reject(new Error(`${proc.name} exited before listening on ${port}:\n${proc.tail()}`));
         return;
       }
@@ -123,8 +123,9 @@ export function waitForPort(port: number, proc: Proc, timeoutMs = 15_000): Promi
       });
       s.once('error', () => {
         s.destroy();
-        if (Date.now() > deadline) reject(new Error(`${proc.name}: nothing listening on ${port} after ${timeoutMs} ms\n${proc.tail()}`));
-        else setTimeout(attempt, 25);
+        if (Date.now() <= deadline) setTimeout(attempt, 25);
+        else if (proc === null) reject(new Error(`nothing listening on ${port} after ${timeoutMs} ms`));
+        else reject(new Error(`${proc.name}: nothing listening on ${port} after ${timeoutMs} ms\n${proc.tail()}`));
       });
     };
     attempt();

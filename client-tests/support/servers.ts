@@ -2,7 +2,6 @@
 // cluster or Redis: in-process nodes with tables of the test's choosing, nodes in
 // child processes (which can be killed), and a real redis-server to compare with.
 
-import net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +11,9 @@ import { KvNode } from '../../server/node.js';
 
 export const SECRET = 'test-cluster-secret';
 
-// One way to find a free port, shared with the benchmark.
+// Finding a free port and waiting for a listener, shared with the benchmark.
 export { freePort } from '../../bench/lib/proc.js';
-import { freePort } from '../../bench/lib/proc.js';
+import { freePort, waitForPort } from '../../bench/lib/proc.js';
 
 export interface ClusterSpec {
   /** Node names, in order. */
@@ -75,24 +74,6 @@ export function haveBinary(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listening on ${port} after ${timeoutMs} ms`));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
-  });
-}
 
 export interface ExternalServer {
   port: number;
@@ -102,7 +83,7 @@ export interface ExternalServer {
 
 async function spawnServer(cmd: string, args: string[], port: number): Promise<ExternalServer> {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPort(port, 10_000);
+  await waitForPort(port, null, 10_000);
   return {
     port,
     process: proc,
