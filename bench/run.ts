@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, removeWorkDir, rssOf, sh, sleep, stopAll, workDir, type Proc } from './lib/proc.js';
-import { TESTS, redisBenchmark, type Measurement, type TestId } from './lib/redis-benchmark.js';
+import { TESTS, redisBenchmark, type Measurement } from './lib/redis-benchmark.js';
 import { TARGETS, TARGET_LABELS, startNodes, startRedis, startTarget, type Target, type TargetId } from './lib/targets.js';
 import { info, oneCommand, pipelineLoad, randInt, encode } from './lib/resp.js';
 import { consoleReport, markdownReport, ratios, svgChart, type MemoryFigures, type Results, type Row, type ScaleRow } from './lib/report.js';

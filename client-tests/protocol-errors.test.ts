@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RawClient } from './support/raw.js';
 import { exchange, resp, type Exchange } from './support/exchange.js';
-import { haveBinary, startCluster, startRedis, startSingleNode, type ExternalServer, type TestCluster } from './support/servers.js';
+import { haveBinary, startCluster, startRedis, startSingleNode } from './support/servers.js';
 
 const HAVE_REDIS = haveBinary('redis-server');
 if (!HAVE_REDIS) console.log('protocol-errors.test.ts: redis-server not found, skipping (apt-get install redis-server)');
