@@ -1,15 +1,23 @@
 // Redis's glob-style pattern matching (util.c stringmatchlen), used by KEYS,
-// SCAN/HSCAN MATCH and CONFIG GET.
+// SCAN/HSCAN MATCH, CONFIG GET and COMMAND LIST FILTERBY PATTERN. Like Redis
+// since 7.0.9 (CVE-2022-36021), once the rest of a pattern after a '*' matches
+// nowhere in the rest of the string, no earlier '*' is retried on a longer
+// substring: the search stays polynomial instead of exponential in the stars.
 
 export function globMatch(pattern: string, s: string, nocase = false): boolean {
-  return matchAt(pattern, 0, s, 0, nocase, 0);
+  return matchAt(pattern, 0, s, 0, nocase, 0, { skipLongerMatches: false });
+}
+
+interface MatchState {
+  /** Set when a '*' found no match for the rest of the pattern anywhere: earlier stars need not try further. */
+  skipLongerMatches: boolean;
 }
 
 function eq(a: string, b: string, nocase: boolean): boolean {
   return nocase ? a.toLowerCase() === b.toLowerCase() : a === b;
 }
 
-function matchAt(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number): boolean {
+function matchAt(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number, st: MatchState): boolean {
   if (depth > 1000) return false; // Redis also bounds recursion
   while (pi < p.length && si < s.length) {
     const c = p[pi]!;
@@ -17,8 +25,10 @@ function matchAt(p: string, pi: number, s: string, si: number, nocase: boolean, 
       while (pi + 1 < p.length && p[pi + 1] === '*') pi++;
       if (pi + 1 === p.length) return true;
       for (let k = si; k < s.length; k++) {
-        if (matchAt(p, pi + 1, s, k, nocase, depth + 1)) return true;
+        if (matchAt(p, pi + 1, s, k, nocase, depth + 1, st)) return true;
+        if (st.skipLongerMatches) return false;
       }
+      st.skipLongerMatches = true;
       return false;
     } else if (c === '?') {
       si++;
