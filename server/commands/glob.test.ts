@@ -3,7 +3,7 @@ import { globMatch } from './glob.js';
 
 describe('globMatch', () => {
   test.each([
-    ['*', '', true],
+    ['*', '', false], // as stringmatchlen: KEYS * special-cases the whole keyspace instead
     ['*', 'anything', true],
     ['h?llo', 'hello', true],
     ['h?llo', 'hllo', false],
