@@ -1,6 +1,10 @@
 // cluster.conf: the nodes, the routing table, per-node sections and settings.
 // Parsing is strict: any mistake is an error naming the file and line, and the
 // node does not start. The format is documented in the README.
+//
+// One encoding rule for text from the file and bytes from clients: both are
+// latin1 strings, one char per byte. The file is read as bytes, so a
+// `requirepass` or a range is the exact byte sequence a client would send.
 
 import { readFileSync } from 'node:fs';
 
@@ -61,6 +65,102 @@ export const DEFAULT_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['secret-file', ''],
 ]);
 
+const INT_MAX = 2n ** 31n - 1n;
+const UINT_MAX = 2n ** 32n - 1n;
+const LONG_MAX = 2n ** 63n - 1n;
+const MB = 1024n * 1024n;
+
+/** The shortest cluster secret accepted: shorter ones can be guessed. */
+export const MIN_SECRET_BYTES = 16;
+
+type SettingRule =
+  | { readonly kind: 'text' }
+  | { readonly kind: 'secret' }
+  | { readonly kind: 'integer' | 'memory'; readonly min: bigint; readonly max: bigint; readonly unit?: string };
+
+/**
+ * What each setting accepts. Redis's own settings keep Redis's bounds and error
+ * texts (config.c), so CONFIG SET answers as Redis does; kv's own are bounded so
+ * that no value is accepted and then breaks the node (a timer past 2^31 ms fires
+ * at once, so no link would ever connect).
+ */
+const SETTING_RULES: ReadonlyMap<string, SettingRule> = new Map<string, SettingRule>([
+  ['requirepass', { kind: 'text' }],
+  ['maxclients', { kind: 'integer', min: 1n, max: UINT_MAX }],
+  ['proto-max-bulk-len', { kind: 'memory', min: MB, max: LONG_MAX }],
+  ['client-query-buffer-limit', { kind: 'memory', min: MB, max: LONG_MAX }],
+  // kv's is one hard limit in bytes; 0 would cut every client that has a reply queued.
+  ['client-output-buffer-limit', { kind: 'memory', min: 1n, max: LONG_MAX }],
+  ['forward-timeout', { kind: 'integer', min: 1n, max: 3_600_000n, unit: 'milliseconds' }],
+  ['forward-max-pending', { kind: 'integer', min: 1n, max: INT_MAX }],
+  ['max-hops', { kind: 'integer', min: 1n, max: 64n }],
+  // Seconds; Redis allows INT_MAX, but the socket timer holds at most 2^31-1 ms.
+  ['timeout', { kind: 'integer', min: 0n, max: INT_MAX / 1000n }],
+  ['secret', { kind: 'secret' }],
+  ['secret-file', { kind: 'text' }],
+]);
+
+// Redis's memtoull: k/m/g are powers of 1000, kb/mb/gb powers of 1024.
+const MEMORY_UNITS: ReadonlyMap<string, bigint> = new Map([
+  ['', 1n],
+  ['b', 1n],
+  ['k', 1000n],
+  ['kb', 1024n],
+  ['m', 1000n ** 2n],
+  ['mb', 1024n ** 2n],
+  ['g', 1000n ** 3n],
+  ['gb', 1024n ** 3n],
+]);
+
+function parseNumber(rule: { kind: 'integer' | 'memory' }, value: string): bigint | null {
+  if (rule.kind === 'integer') return /^-?(0|[1-9][0-9]*)$/.test(value) ? BigInt(value) : null;
+  const m = /^([0-9]+)([a-z]*)$/i.exec(value);
+  const mul = m ? MEMORY_UNITS.get(m[2]!.toLowerCase()) : undefined;
+  return mul === undefined ? null : BigInt(m![1]!) * mul;
+}
+
+/**
+ * The one rule for a setting's value, shared by cluster.conf and CONFIG SET:
+ * the value to store (numbers normalized to plain integers, "1mb" to
+ * "1048576"), or Redis's words for what is wrong ("argument must be between 1
+ * and 64 inclusive"), to follow "CONFIG SET failed (...) - " or a file:line.
+ */
+export function checkSetting(name: string, value: string): { value: string } | { error: string } {
+  const rule = SETTING_RULES.get(name);
+  if (rule === undefined) return { error: `unknown setting "${name}"` };
+  if (rule.kind === 'text') return { value };
+  if (rule.kind === 'secret') {
+    return value.length >= MIN_SECRET_BYTES
+      ? { value }
+      : { error: `a cluster secret needs at least ${MIN_SECRET_BYTES} bytes, this one has ${value.length}` };
+  }
+  const n = parseNumber(rule, value);
+  if (n === null) return { error: rule.kind === 'memory' ? 'argument must be a memory value' : "argument couldn't be parsed into an integer" };
+  if (n < rule.min || n > rule.max) {
+    const unit = rule.unit === undefined ? '' : ` (${rule.unit})`;
+    return { error: `argument must be between ${rule.min} and ${rule.max} inclusive${unit}` };
+  }
+  return { value: n.toString() };
+}
+
+/**
+ * File text as a person reads it, for error messages: the bytes decoded as
+ * UTF-8 when they are UTF-8 (an "é" typed in the file shows as "é"), control
+ * and other unprintable bytes as \xNN, so a message is always one clean line.
+ */
+export function shown(text: string): string {
+  if (/[^\x00-\xff]/.test(text)) return text; // not a byte string: shown as given
+  const hex = (c: string): string => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  let decoded: string | null = null;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(text, 'latin1'));
+  } catch {
+    /* not UTF-8: shown byte by byte */
+  }
+  if (decoded !== null && !/[\x80-\x9f]/.test(decoded)) return decoded.replace(/[\x00-\x1f\x7f]/g, hex);
+  return text.replace(/[\x00-\x1f\x7f-\xff]/g, hex);
+}
+
 function parseByte(s: string): number | null {
   if (/^0x[0-9a-fA-F]{1,2}$/.test(s)) return parseInt(s.slice(2), 16);
   if (s.length === 1) {
@@ -84,6 +184,21 @@ export function parseRange(text: string): { from: number; to: number } | null {
   return { from, to };
 }
 
+/** Why a range is bad; for bytes past ASCII, which bytes they are and how to write them. */
+function badRange(text: string): string {
+  const high = [...text].map((c) => c.charCodeAt(0)).filter((c) => c >= 0x80 && c <= 0xff);
+  if (high.length === 0) return `bad range "${shown(text)}": use a-m, q, 0x00-0x1f or *`;
+  const bytes = [...text].map((c) => `0x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(' ');
+  return (
+    `bad range "${shown(text)}": a range names single bytes, and this is ${text.length} bytes in the file (${bytes}); ` +
+    `write bytes past ASCII as 0xNN, e.g. 0x${high[0]!.toString(16)} for keys whose first byte is 0x${high[0]!.toString(16)}`
+  );
+}
+
+// Only ASCII blanks separate words: 0xa0 is a byte of many UTF-8 characters, not a space.
+const BLANKS = /[ \t\v\f\r]+/;
+
+/** Parses the text of a cluster.conf, given as latin1 (one char per byte, as loadConfig reads it). */
 export function parseConfig(text: string, file = 'cluster.conf'): ClusterConfig {
   const nodes: NodeAddress[] = [];
   const table: RouteEntry[] = [];
@@ -101,75 +216,78 @@ export function parseConfig(text: string, file = 'cluster.conf'): ClusterConfig 
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, i) => {
     const line = i + 1;
-    const content = raw.replace(/(^|\s)#.*$/, '').trim();
+    const content = raw.replace(/(^|[ \t\v\f\r])#.*$/, '').replace(/^[ \t\v\f\r]+|[ \t\v\f\r]+$/g, '');
     if (content === '') return;
     const sec = /^\[([^\]\s]+)\]$/.exec(content);
     if (sec) {
       section = sec[1]!;
-      if (sectionLines.has(section)) fail(line, `duplicate section [${section}]`);
+      if (sectionLines.has(section)) fail(line, `duplicate section [${shown(section)}]`);
       sectionLines.set(section, line);
       return;
     }
-    const words = content.split(/\s+/);
+    const words = content.split(BLANKS);
     const [directive, ...args] = words;
     if (directive === 'node') {
       if (section !== null) fail(line, `node lines belong before any [section]`);
       if (args.length !== 2) fail(line, `expected "node <name> <host>:<port>"`);
       const [name, addr] = args as [string, string];
-      if (!/^[A-Za-z0-9_.-]+$/.test(name)) fail(line, `bad node name "${name}"`);
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) fail(line, `bad node name "${shown(name)}"`);
       const m = /^(.+):(\d+)$/.exec(addr);
-      if (!m) fail(line, `bad address "${addr}" for node ${name}: expected <host>:<port>`);
+      if (!m) fail(line, `bad address "${shown(addr)}" for node ${name}: expected <host>:<port>`);
       const port = Number(m![2]);
       if (port < 1 || port > 65535) fail(line, `bad port ${m![2]} for node ${name}`);
       if (nodes.some((n) => n.name === name)) fail(line, `duplicate node name "${name}"`);
       const host = m![1]!.replace(/^\[(.*)\]$/, '$1');
-      if (nodes.some((n) => n.host === host && n.port === port)) fail(line, `duplicate address ${addr} (node ${name})`);
+      if (nodes.some((n) => n.host === host && n.port === port)) fail(line, `duplicate address ${shown(addr)} (node ${name})`);
       nodes.push({ name, host, port });
     } else if (directive === 'route') {
       if (args.length !== 2) fail(line, `expected "route <first bytes> <node>"`);
       const range = parseRange(args[0]!);
-      if (!range) fail(line, `bad range "${args[0]}": use a-m, q, 0x00-0x1f or *`);
+      if (!range) fail(line, badRange(args[0]!));
       const entry: RouteEntry = { ...range!, node: args[1]!, text: args[0]!, line };
       pendingRoutes.push(entry);
       const target = section === null ? table : sectionTables.get(section) ?? [];
       if (section !== null) sectionTables.set(section, target);
       const clash = target.find((e) => e.from <= entry.to && entry.from <= e.to);
-      if (clash) fail(line, `range ${entry.text} overlaps ${clash.text} (line ${clash.line})`);
+      if (clash) fail(line, `range ${shown(entry.text)} overlaps ${shown(clash.text)} (line ${clash.line})`);
       target.push(entry);
     } else if (directive !== undefined && DEFAULT_SETTINGS.has(directive)) {
       if (args.length !== 1) fail(line, `expected "${directive} <value>"`);
-      if (directive !== 'requirepass' && directive !== 'secret' && directive !== 'secret-file' && !/^\d+$/.test(args[0]!)) {
-        fail(line, `${directive} must be a non-negative integer`);
-      }
+      const checked = checkSetting(directive, args[0]!);
+      // A secret's value stays out of the message; a number's helps.
+      if ('error' in checked) fail(line, `${directive}${directive === 'secret' ? '' : ` ${shown(args[0]!)}`}: ${checked.error}`);
       const target = section === null ? settings : sectionSettings.get(section) ?? new Map<string, string>();
       if (section !== null) sectionSettings.set(section, target);
-      target.set(directive, args[0]!);
+      target.set(directive, (checked as { value: string }).value);
     } else {
-      fail(line, `unknown directive "${directive}"`);
+      fail(line, `unknown directive "${shown(directive ?? '')}"`);
     }
   });
 
   const names = new Set(nodes.map((n) => n.name));
-  for (const e of pendingRoutes) if (!names.has(e.node)) fail(e.line, `unknown node "${e.node}" in route ${e.text}`);
-  for (const [s, l] of sectionLines) if (!names.has(s)) fail(l, `section [${s}] names an unknown node`);
+  for (const e of pendingRoutes) if (!names.has(e.node)) fail(e.line, `unknown node "${shown(e.node)}" in route ${shown(e.text)}`);
+  for (const [s, l] of sectionLines) if (!names.has(s)) fail(l, `section [${shown(s)}] names an unknown node`);
   if (nodes.length === 0) throw new ConfigError(`${file}: no nodes: add a line "node <name> <host>:<port>"`);
   return { file, nodes, table, sectionTables, settings, sectionSettings };
 }
 
+/** Reads and parses a cluster.conf, as bytes: see the rule at the top. */
 export function loadConfig(path: string): ClusterConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  return parseConfig(text, path);
+  // Editors that save "UTF-8 with BOM" put three bytes before the first directive.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return parseConfig(bytes.subarray(bom).toString('latin1'), path);
 }
 
 /** The view of the file one node has: its address, its table, its settings. */
 export function configFor(cfg: ClusterConfig, name: string): NodeConfig {
   const self = cfg.nodes.find((n) => n.name === name);
-  if (!self) throw new ConfigError(`${cfg.file}: no node named "${name}" (nodes: ${cfg.nodes.map((n) => n.name).join(', ')})`);
+  if (!self) throw new ConfigError(`${cfg.file}: no node named "${shown(name)}" (nodes: ${cfg.nodes.map((n) => n.name).join(', ')})`);
   const settings = new Map(DEFAULT_SETTINGS);
   for (const [k, v] of cfg.settings) settings.set(k, v);
   for (const [k, v] of cfg.sectionSettings.get(name) ?? []) settings.set(k, v);
