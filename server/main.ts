@@ -46,8 +46,10 @@ function isLocalAddress(host: string): boolean {
 async function runOne(cfg: ClusterConfig, name: string, requirepass: string | null): Promise<void> {
   const nodeConfig = configFor(cfg, name);
   const settings = new Map(nodeConfig.settings);
-  if (requirepass !== null) settings.set('requirepass', requirepass);
-  const node = new KvNode({ ...nodeConfig, settings });
+  // Node decodes argv as UTF-8; a password is compared as bytes, as cluster.conf's is.
+  if (requirepass !== null) settings.set('requirepass', Buffer.from(requirepass, 'utf8').toString('latin1'));
+  const secret = resolveSecret(settings, cfg.file);
+  const node = new KvNode({ ...nodeConfig, settings }, { secret });
   await node.start();
   process.stdout.write(node.banner() + '\n');
   let stopping = false;
@@ -65,8 +67,10 @@ function runAll(cfg: ClusterConfig, configPath: string, requirepass: string | nu
   const local = cfg.nodes.filter((n) => isLocalAddress(n.host));
   if (local.length === 0) throw new ConfigError(`${cfg.file}: no node has an address on this machine; use --name to pick one`);
   const self = fileURLToPath(import.meta.url);
-  // Resolved once here, so that the nodes never race to create the cookie file.
-  const secret = resolveSecret(cfg.settings);
+  // Resolved here first, so that a bad secret stops everything before any node
+  // starts, and the cookie file exists before the nodes read it. Each node then
+  // resolves its own (its [section] may name another), as it does with --name.
+  resolveSecret(cfg.settings, cfg.file);
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   let status = 0;
@@ -78,10 +82,7 @@ function runAll(cfg: ClusterConfig, configPath: string, requirepass: string | nu
   for (const n of local) {
     const args = ['--config', configPath, '--name', n.name];
     if (requirepass !== null) args.push('--requirepass', requirepass);
-    const child = fork(self, args, {
-      stdio: 'inherit',
-      env: { ...process.env, KV_CLUSTER_SECRET: secret },
-    });
+    const child = fork(self, args, { stdio: 'inherit' });
     children.set(n.name, child);
     child.on('exit', (code, signal) => {
       children.delete(n.name);
