@@ -4,10 +4,14 @@
 // it. Requests also *run* in order across nodes: a command that takes several
 // steps between nodes holds the client's later requests (and reading pauses)
 // until it is done, and one that reaches every node waits for the replies
-// before it. Only this module and the node's listener touch client sockets.
+// before it. A client with many replies owed by other nodes stops being read
+// until they come, so one pipeliner cannot fill a link that others share.
+// Replies are written as they are, never joined into one string past a few
+// megabytes. Only this module and the node's listener touch client sockets.
 
 import type net from 'node:net';
 import { RequestDecoder } from './protocol/request-decoder.js';
+import { MAX_STRING_LENGTH } from './protocol/reply-framer.js';
 import * as r from './protocol/resp.js';
 import type { ClientState } from './commands/types.js';
 import { execute, type PipelineHost } from './pipeline.js';
@@ -24,10 +28,25 @@ interface Slot {
   reply: r.Reply | null;
 }
 
+/**
+ * Replies a client may be owed by other nodes before its socket stops being
+ * read. What was already read still runs, so a client has at most this many
+ * plus one read's worth of requests in flight; the rest wait in TCP, as behind
+ * a slow Redis. Enough to keep a link busy; small enough that a bystander's
+ * request on the same link waits behind a few milliseconds of work, not seconds.
+ */
+const OWED_WINDOW = 1024;
+/** Small replies are joined into one string up to this size, then written as they are. */
+const COALESCE_LIMIT = 1 << 20;
+/** A closing connection whose client does not read its last replies is cut after this long. */
+const CLOSE_GRACE_MS = 10_000;
+
 export class Connection {
   readonly state: ClientState;
   private readonly decoder: RequestDecoder;
-  private out = '';
+  /** Replies ready to write: joined while small, one entry each when large. */
+  private out: string[] = [];
+  private outLast = '';
   /** Replies not yet sendable: the first is waiting on another node. */
   private slots: Slot[] = [];
   private head = 0;
@@ -38,6 +57,7 @@ export class Connection {
   private shuttingDown = false;
   private flushScheduled = false;
   private closing = false;
+  private readingPaused = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -61,10 +81,19 @@ export class Connection {
       multiFailed: false,
       watched: [],
     };
+    // Read per request, so CONFIG SET applies at once, as in Redis. A link from
+    // another node is not a client: it carries many clients' requests, and the
+    // owner checks each forwarded request against its limits on its own (a
+    // request over them fails alone instead of closing the link for everyone).
+    const state = this.state;
     this.decoder = new RequestDecoder((argv) => this.onRequest(argv), {
-      maxBulkLen: host.setting('proto-max-bulk-len'),
-      maxQueryBuffer: host.setting('client-query-buffer-limit'),
-      authRequired: () => !this.state.authenticated && host.passwordRequired(),
+      get maxBulkLen() {
+        return state.peer === null ? host.setting('proto-max-bulk-len') : MAX_STRING_LENGTH;
+      },
+      get maxQueryBuffer() {
+        return state.peer === null ? host.setting('client-query-buffer-limit') : Infinity;
+      },
+      authRequired: () => !state.authenticated && host.passwordRequired(),
     });
     socket.setNoDelay(true);
     // `timeout` (seconds): an idle client is closed, as in Redis; 0 never.
@@ -106,6 +135,18 @@ export class Connection {
 
   private onRequest(argv: string[]): void {
     this.inOrder(() => this.run(argv));
+  }
+
+  /**
+   * Reads while nothing holds this client's requests and few replies are owed
+   * by other nodes; otherwise lets TCP hold the client back.
+   */
+  private updateReading(): void {
+    const read = !this.closing && this.held === null && (this.state.peer !== null || this.slots.length - this.head < OWED_WINDOW);
+    if (read === !this.readingPaused || this.socket.destroyed) return;
+    this.readingPaused = !read;
+    if (read) this.socket.resume();
+    else this.socket.pause();
   }
 
   /** Does `step` now, or after the multi-step command that holds this client's later requests. */
@@ -158,6 +199,8 @@ export class Connection {
         this.hold([]);
         const release = (): void => this.release();
         result.then(release, release);
+      } else if (this.state.peer === null && this.slots.length - this.head >= OWED_WINDOW) {
+        this.updateReading();
       }
     }
     if (this.state.closeAfterReply) this.closeAfterReplies();
@@ -170,7 +213,7 @@ export class Connection {
    */
   private hold(first: Array<() => void>): void {
     this.held = first;
-    this.socket.pause();
+    this.updateReading();
   }
 
   /** Runs what waited behind a multi-step command, until another one holds the rest. */
@@ -186,22 +229,39 @@ export class Connection {
     }
     if (this.held === null) {
       if (this.shuttingDown) this.closeAfterReplies();
-      else if (!this.socket.destroyed) this.socket.resume();
+      else this.updateReading();
     }
     this.flush();
   }
 
   private push(reply: r.Reply): void {
-    if (this.head === this.slots.length) this.out += reply;
+    if (this.head === this.slots.length) this.ready(reply);
     else this.slots.push({ reply });
+  }
+
+  /** Queues a reply for the next write, without building strings past V8's limit. */
+  private ready(reply: r.Reply): void {
+    if (this.outLast.length + reply.length <= COALESCE_LIMIT) {
+      this.outLast += reply;
+      return;
+    }
+    if (this.outLast.length > 0) this.out.push(this.outLast);
+    if (reply.length >= COALESCE_LIMIT) {
+      this.out.push(reply);
+      this.outLast = '';
+    } else {
+      this.outLast = reply;
+    }
   }
 
   private fill(slot: Slot, reply: r.Reply): void {
     slot.reply = reply;
     while (this.head < this.slots.length && this.slots[this.head]!.reply !== null) {
-      this.out += this.slots[this.head]!.reply!;
+      this.ready(this.slots[this.head]!.reply!);
+      this.slots[this.head]!.reply = '';
       this.head++;
     }
+    if (this.readingPaused) this.updateReading();
     if (this.head === this.slots.length) {
       this.slots = [];
       this.head = 0;
@@ -219,27 +279,51 @@ export class Connection {
     }
   }
 
-  /** Stops reading; the connection ends once every reply so far is written. */
+  /**
+   * Stops reading; the connection ends once every reply so far is written.
+   * Bytes the client sends meanwhile stay unread, as in Redis, which closes
+   * the socket rather than read on after a protocol error.
+   */
   private closeAfterReplies(): void {
     this.closing = true;
     this.decoder.stop();
+    this.updateReading();
   }
 
   private flush(): void {
-    if (this.out.length > 0 && !this.socket.destroyed) {
-      this.host.countBytes(0, this.out.length);
-      this.socket.write(this.out, 'latin1');
-      this.out = '';
-      // A client that does not read its replies is cut off rather than let them pile up.
-      // A link from another node is not a client: it carries many clients' replies, and
-      // its own bound is the sender's forward-max-pending.
-      if (this.state.peer === null && this.socket.writableLength > this.host.setting('client-output-buffer-limit')) {
+    if ((this.out.length > 0 || this.outLast.length > 0) && !this.socket.destroyed) {
+      if (this.outLast.length > 0) this.out.push(this.outLast);
+      this.outLast = '';
+      const batch = this.out;
+      this.out = [];
+      let bytes = 0;
+      if (batch.length > 1) this.socket.cork();
+      for (const chunk of batch) {
+        bytes += chunk.length;
+        this.socket.write(chunk, 'latin1');
+      }
+      if (batch.length > 1) this.socket.uncork();
+      this.host.countBytes(0, bytes);
+      // A client that does not read its replies is cut off past the limit, when one is
+      // set (Redis's default for normal clients is none). A link from another node is not
+      // a client: it carries many clients' replies, and is never cut for them.
+      const limit = this.host.setting('client-output-buffer-limit');
+      if (this.state.peer === null && limit > 0 && this.socket.writableLength > limit) {
         this.host.log(`client ${this.state.remoteAddress} closed: output buffer over the limit`);
         this.socket.destroy();
         return;
       }
     }
-    if (this.closing && this.head === this.slots.length && !this.socket.destroyed) this.socket.end();
+    if (this.closing && this.head === this.slots.length && !this.socket.destroyed && !this.socket.writableEnded) {
+      // Then closed outright, as Redis closes: what the client sent after is not read.
+      const socket = this.socket;
+      const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      grace.unref();
+      socket.end(() => {
+        clearTimeout(grace);
+        socket.destroy();
+      });
+    }
   }
 
   /** Ends the connection after the replies already owed (graceful shutdown). */

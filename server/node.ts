@@ -54,7 +54,6 @@ export class KvNode implements ConnectionHost {
           self: config.self.name,
           secret: this.secret,
           timeoutMs: this.setting('forward-timeout'),
-          maxPending: this.setting('forward-max-pending'),
           log: this.log,
         }),
       );
@@ -128,7 +127,8 @@ export class KvNode implements ConnectionHost {
     switch (name) {
       case 'clients':
         return lines({
-          connected_clients: this.connections.size,
+          // As Redis leaves its replicas out of connected_clients, links from other nodes are left out.
+          connected_clients: this.census().clients,
           cluster_connections: 0,
           maxclients: this.setting('maxclients'),
           client_recent_max_input_buffer: 0,
@@ -193,23 +193,56 @@ export class KvNode implements ConnectionHost {
       });
       server.listen({ host, port, backlog: 511 }, () => {
         server.on('error', (e) => this.log(`listener error: ${e.message}`));
+        for (const link of this.links.values()) link.start();
         resolve();
       });
     });
   }
 
+  /** Client connections, and the peers that have a link in: links are not clients and are not counted. */
+  private census(): { clients: number; linkedPeers: number } {
+    const peers = new Set<string>();
+    let links = 0;
+    for (const c of this.connections) {
+      if (c.state.peer === null) continue;
+      links++;
+      peers.add(c.state.peer);
+    }
+    return { clients: this.connections.size - links, linkedPeers: peers.size };
+  }
+
   private accept(socket: net.Socket): void {
     this.stats.connections++;
-    if (this.connections.size >= this.setting('maxclients')) {
+    const { clients, linkedPeers } = this.census();
+    if (clients < this.setting('maxclients')) {
+      this.connections.add(new Connection(socket, this.nextClientId++, this));
+      return;
+    }
+    // Full. A peer's link is still let in: its first bytes are KV.HELLO, which
+    // proves the secret before it is counted as a link. While every peer has its
+    // link in (the usual case: links are made at start), a newcomer is a client
+    // and is refused at once, as Redis refuses it; otherwise it is judged by
+    // its first bytes, or refused after half a second of silence.
+    socket.on('error', () => {});
+    const refuse = (): void => {
       this.stats.rejected++;
-      socket.on('error', () => {});
+      socket.removeAllListeners('data');
       socket.end('-ERR max number of clients reached\r\n');
       // Read and discard what the client already sent, or its FIN is never seen
       // and the socket (a file descriptor) stays open, holding up stop().
       socket.resume();
-      return;
-    }
-    this.connections.add(new Connection(socket, this.nextClientId++, this));
+    };
+    if (linkedPeers >= this.config.nodes.length - 1) return refuse();
+    const wait = setTimeout(refuse, 500);
+    socket.once('data', (first: Buffer) => {
+      clearTimeout(wait);
+      if (!opensWithHello(first)) return refuse();
+      socket.pause();
+      socket.unshift(first);
+      const conn = new Connection(socket, this.nextClientId++, this);
+      this.connections.add(conn);
+      socket.resume();
+    });
   }
 
   /** Graceful stop: no new connections, replies owed are written, links closed. */
@@ -238,3 +271,8 @@ export class KvNode implements ConnectionHost {
 }
 
 export type { ClientState };
+
+/** True when a connection's first bytes are a KV.HELLO request (a peer's link). */
+function opensWithHello(first: Buffer): boolean {
+  return /^\*3\r\n\$8\r\nkv\.hello\r\n/i.test(first.toString('latin1', 0, 20));
+}

@@ -2,19 +2,19 @@
 // forwards requests. Many requests are in flight at once (pipelined) and replies
 // are matched to them in order. The link connects lazily, authenticates with the
 // cluster secret, fails fast while its peer is down, and reconnects with backoff.
+// A request times out only when the peer has sent nothing for the whole timeout:
+// a peer still streaming an earlier reply is answering, not silent.
 // Only this module opens connections to other nodes.
 
 import net from 'node:net';
-import { replyEnd } from '../protocol/reply-framer.js';
+import { MAX_STRING_LENGTH, ReplySplitter } from '../protocol/reply-framer.js';
 import { error, type Reply } from '../protocol/resp.js';
 
 export interface LinkOptions {
   readonly self: string;
   readonly secret: string;
-  /** A request unanswered this long gets an error reply. */
+  /** A request unanswered this long, with nothing heard from the peer meanwhile, gets an error reply. */
   readonly timeoutMs: number;
-  /** Requests in flight before new ones are refused. */
-  readonly maxPending: number;
   readonly log: (msg: string) => void;
 }
 
@@ -45,7 +45,14 @@ export class PeerLink {
   private socket: net.Socket | null = null;
   private pending: Pending[] = [];
   private head = 0;
-  private input = '';
+  private splitter: ReplySplitter | null = null;
+  /** When the peer last sent a byte (or the link connected). */
+  private heardAt = 0;
+  private expiryQueued = false;
+  /** The KV.HELLO of the current connection, which no client waits for. */
+  private hello: Pending | null = null;
+  private keepUp = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
   private out = '';
   private flushScheduled = false;
   private backoff = BACKOFF_MIN_MS;
@@ -72,11 +79,6 @@ export class PeerLink {
     if (this.state === 'down' && Date.now() < this.retryAt) {
       this.failed++;
       cb(this.unreachable(this.lastError));
-      return;
-    }
-    if (this.inFlight >= this.opts.maxPending) {
-      this.failed++;
-      cb(error(`ERR node ${this.name} is overloaded: ${this.inFlight} requests in flight`));
       return;
     }
     if (this.socket === null) this.connect();
@@ -108,55 +110,57 @@ export class PeerLink {
       clearTimeout(connectTimer);
       if (this.socket !== socket) return;
       this.state = 'up';
+      this.heardAt = Date.now();
       this.backoff = BACKOFF_MIN_MS;
       this.lastError = '';
     });
-    // The cluster secret goes first; its reply is matched like any other.
-    this.pending.push({
+    // The cluster secret goes first; its reply is matched like any other, but a
+    // link that closes before it comes fails for its own reason, not as a refusal.
+    const hello: Pending = (this.hello = {
       cb: (reply) => {
         if (reply.startsWith('-')) {
-          this.opts.log(`link to ${this.name}: peer refused the cluster secret: ${reply.trim()}`);
-          this.lastError = `authentication refused: ${reply.slice(1).trim()}`;
+          this.lastError = describeHelloRefusal(reply);
+          this.opts.log(`link to ${this.name}: ${this.lastError}`);
           socket.destroy();
         }
       },
       sentAt: Date.now(),
     });
+    this.pending.push(hello);
     this.out = encodeCommand(['KV.HELLO', this.opts.secret, this.opts.self]) + this.out;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.write(''); // sent as soon as the socket connects, with or without requests behind it
+    this.splitter = new ReplySplitter(
+      (reply, bytes) => this.onReply(reply, bytes),
+      (why) => {
+        this.lastError = `protocol error from peer: ${why}`;
+        socket.destroy();
+      },
+    );
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket !== socket) return;
+      this.heardAt = Date.now();
+      this.splitter!.feed(chunk);
+      this.compact();
+    });
     socket.on('error', (e: Error) => {
-      this.lastError = (e as NodeJS.ErrnoException).code ?? e.message;
+      this.lastError = describeSocketError(e, this.state === 'connecting', this.opts.timeoutMs);
     });
     socket.on('close', () => {
       clearTimeout(connectTimer);
       if (this.socket === socket) this.onClose();
     });
     if (this.timer === null) {
-      this.timer = setInterval(() => this.expireRequests(), Math.max(10, Math.floor(this.opts.timeoutMs / 10)));
+      this.timer = setInterval(() => this.queueExpiry(), Math.max(10, Math.floor(this.opts.timeoutMs / 10)));
       this.timer.unref();
     }
   }
 
-  private onData(chunk: Buffer): void {
-    this.input += chunk.toString('latin1');
-    let pos = 0;
-    for (;;) {
-      const end = replyEnd(this.input, pos);
-      if (end === -1) break;
-      if (end === -2) {
-        this.lastError = 'protocol error from peer';
-        this.socket?.destroy();
-        return;
-      }
-      const reply = this.input.slice(pos, end);
-      pos = end;
-      const p = this.pending[this.head];
-      if (p === undefined) continue; // a reply nobody asked for: drop it
-      this.pending[this.head++] = undefined as unknown as Pending;
-      p.cb?.(reply);
-    }
-    this.input = pos === this.input.length ? '' : this.input.slice(pos);
-    this.compact();
+  private onReply(reply: string | null, bytes: number): void {
+    const p = this.pending[this.head];
+    if (p === undefined) return; // a reply nobody asked for: drop it
+    this.pending[this.head++] = undefined as unknown as Pending;
+    if (p.cb === null) return;
+    p.cb(reply ?? error(`ERR the reply from node ${this.name} is ${bytes} bytes, more than one reply can hold here (${MAX_STRING_LENGTH})`));
   }
 
   private compact(): void {
@@ -168,37 +172,77 @@ export class PeerLink {
 
   /** Every request still waiting gets an error, in order; then the link waits out its backoff. */
   private onClose(): void {
-    const reason = this.lastError || 'connection closed';
+    const reason = this.lastError || 'connection closed by peer';
+    const wasUp = this.state === 'up';
     this.socket = null;
-    this.input = '';
+    this.splitter = null;
     this.out = '';
     if (this.state !== 'down') this.downSince = Date.now();
     this.state = 'down';
-    this.retryAt = Date.now() + this.backoff;
+    const waiting = this.pending.slice(this.head);
+    // Requests fail fast until the next attempt only once a request has seen the
+    // peer fail; a failed attempt made in the background (at start, while the
+    // peer is still starting) leaves the next request free to try at once.
+    const anyWaiting = waiting.some((p) => p.cb !== null && p !== this.hello);
+    this.retryAt = wasUp || anyWaiting ? Date.now() + this.backoff : 0;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     this.lastError = reason;
-    const waiting = this.pending.slice(this.head);
     this.pending = [];
     this.head = 0;
+    // Requests written to a link that was up may have run before it closed.
+    const sent = wasUp ? '; the command may or may not have run there' : '';
     for (const p of waiting) {
-      if (p.cb) {
+      if (p.cb && p !== this.hello) {
         this.failed++;
-        p.cb(this.unreachable(reason));
+        p.cb(this.unreachable(reason + sent));
       }
+    }
+    this.hello = null;
+    if (this.keepUp) {
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null;
+        if (this.keepUp && this.socket === null) this.connect();
+      }, this.backoff);
+      this.reconnectTimer.unref();
     }
   }
 
-  /** A request older than the timeout gets an error now; its reply, if it comes, is dropped. */
+  /**
+   * Runs the timeout check after this turn's input is read: the timer phase
+   * comes before socket reads in Node's loop, so after a long busy stretch a
+   * reply already waiting in the socket would otherwise be blamed as late.
+   */
+  private queueExpiry(): void {
+    if (this.expiryQueued) return;
+    this.expiryQueued = true;
+    setImmediate(() => {
+      this.expiryQueued = false;
+      this.expireRequests();
+    });
+  }
+
+  /**
+   * A request older than the timeout, on a link that has heard nothing from
+   * its peer for as long, gets an error now; its reply, if it comes, is dropped.
+   * The command may have run there: the error says the outcome is unknown.
+   */
   private expireRequests(): void {
-    const limit = Date.now() - this.opts.timeoutMs;
-    for (let i = this.head; i < this.pending.length; i++) {
-      const p = this.pending[i]!;
-      if (p.sentAt > limit) break;
-      if (p.cb) {
-        const cb = p.cb;
-        p.cb = null;
-        this.failed++;
-        cb(error(`ERR node ${this.name} (${this.host}:${this.port}) did not answer within ${this.opts.timeoutMs} ms`));
+    const now = Date.now();
+    const limit = now - this.opts.timeoutMs;
+    if (this.heardAt <= limit || this.state !== 'up') {
+      for (let i = this.head; i < this.pending.length; i++) {
+        const p = this.pending[i]!;
+        if (p.sentAt > limit) break;
+        if (p.cb) {
+          const cb = p.cb;
+          p.cb = null;
+          this.failed++;
+          cb(
+            error(
+              `ERR node ${this.name} (${this.host}:${this.port}) did not answer within ${this.opts.timeoutMs} ms; the command may or may not have run there`,
+            ),
+          );
+        }
       }
     }
     if (this.inFlight === 0 && this.state !== 'up' && this.state !== 'connecting' && this.timer) {
@@ -207,9 +251,36 @@ export class PeerLink {
     }
   }
 
+  /**
+   * Connects now and keeps the link up from then on, reconnecting after each
+   * backoff, so a link is in place before clients need it (and before a full
+   * peer has to tell a link from a client).
+   */
+  start(): void {
+    this.keepUp = true;
+    if (this.socket === null) this.connect();
+  }
+
   close(): void {
+    this.keepUp = false;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.socket?.destroy();
   }
+}
+
+function describeHelloRefusal(reply: string): string {
+  const text = reply.slice(1).trim();
+  if (text === 'ERR max number of clients reached') return 'peer is at maxclients';
+  if (text === 'ERR cluster secret refused') return 'peer refused the cluster secret';
+  return `peer refused the link: ${text}`;
+}
+
+function describeSocketError(e: Error, connecting: boolean, timeoutMs: number): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET') return 'connection reset by peer';
+  if (code === undefined && connecting) return e.message || `connect timed out after ${timeoutMs} ms`;
+  return code ?? e.message;
 }

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { arrayElements, integerValue, isErrorReply, replyEnd, stringValue } from './reply-framer.js';
+import { arrayElements, integerValue, isErrorReply, ReplySplitter, replyEnd, stringValue } from './reply-framer.js';
 
 const VALID = [
   '+OK\r\n',
@@ -68,6 +68,63 @@ describe('replyEnd', () => {
       { numRuns: 3000 },
     );
   });
+});
+
+/** Feeds `chunks` to a splitter; returns the replies and the first error. */
+function split(chunks: readonly Buffer[]): { replies: (string | null)[]; error: string | null } {
+  const replies: (string | null)[] = [];
+  let error: string | null = null;
+  const splitter = new ReplySplitter(
+    (reply) => replies.push(reply),
+    (why) => {
+      error ??= why;
+    },
+  );
+  for (const c of chunks) splitter.feed(c);
+  return { replies, error };
+}
+
+describe('ReplySplitter (a link\'s input)', () => {
+  const all = Buffer.from(VALID.join(''), 'latin1');
+
+  test('splits a run of replies the same way however the stream is cut', () => {
+    expect(split([all])).toEqual({ replies: VALID, error: null });
+    expect(split([...all].map((b) => Buffer.from([b])))).toEqual({ replies: VALID, error: null });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 12 }), (cuts) => {
+        const points = [0, ...[...new Set(cuts)].sort((a, b) => a - b), all.length];
+        const chunks = points.slice(1).map((end, i) => all.subarray(points[i]!, end));
+        expect(split(chunks)).toEqual({ replies: VALID, error: null });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a reply cut anywhere is not delivered until its last byte comes', () => {
+    for (const reply of VALID) {
+      const b = Buffer.from(reply, 'latin1');
+      for (let i = 1; i < b.length; i++) expect(split([b.subarray(0, i)]).replies, `${JSON.stringify(reply)} cut at ${i}`).toEqual([]);
+    }
+  });
+
+  test('a big bulk in many chunks costs one pass: its payload is never scanned for line ends', () => {
+    const payload = Buffer.alloc(8 << 20, 0x0a); // all LF: a rescan per chunk would find "lines" everywhere
+    const chunks = [Buffer.from(`$${payload.length}\r\n`), ...Array.from({ length: 128 }, (_, i) => payload.subarray(i << 16, (i + 1) << 16)), Buffer.from('\r\n+OK\r\n')];
+    const { replies, error } = split(chunks);
+    expect(error).toBeNull();
+    expect(replies).toHaveLength(2);
+    expect(replies[0]!.length).toBe(payload.length + `$${payload.length}\r\n`.length + 2);
+    expect(replies[1]).toBe('+OK\r\n');
+  });
+
+  const malformed = ['?\r\n', 'x\r\n', '$abc\r\n', '$ 3\r\nabc\r\n', '$1e1\r\n', '$-2\r\n', '*x\r\n', '*\r\n', '*1\r\n?\r\n', '+OK\n'];
+  for (const bad of malformed) {
+    test(`stops at ${JSON.stringify(bad)}, after the good replies before it`, () => {
+      const { replies, error } = split([Buffer.from('+first\r\n' + bad + '+after\r\n', 'latin1')]);
+      expect(replies).toEqual(['+first\r\n']);
+      expect(error).not.toBeNull();
+    });
+  }
 });
 
 describe('looking inside replies', () => {

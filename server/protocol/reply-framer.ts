@@ -112,3 +112,118 @@ export function stringValue(reply: string): string | undefined | null {
   }
   return null;
 }
+
+/** V8's longest string (2^29 - 24 chars on 64-bit): a reply is relayed as one latin1 string up to this. */
+export const MAX_STRING_LENGTH = 0x1fffffe8;
+
+/**
+ * Splits a stream of replies (a link's input) into whole replies, looking at
+ * each byte once, however the stream is chunked: a 60 MB bulk costs one pass
+ * and one copy, not a rescan per chunk. Payload bytes are skipped by count,
+ * only header lines are read. `onReply` gets each reply as a latin1 string,
+ * or null when it is longer than a string may be (the caller answers with an
+ * error); `onError` once if the bytes are not RESP, after which feed() ignores
+ * everything.
+ */
+export class ReplySplitter {
+  /** Pieces of the reply in progress, from earlier chunks. */
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  /** Bytes of a header line still in progress (no LF seen yet). */
+  private line: Buffer[] = [];
+  private lineLen = 0;
+  /** Replies not yet started at the current nesting, flattened (0: between replies). */
+  private remaining = 0;
+  /** Payload bytes (with their CRLF) still to skip. */
+  private blobLeft = 0;
+  private failed = false;
+
+  constructor(
+    private readonly onReply: (reply: string | null, bytes: number) => void,
+    private readonly onError: (why: string) => void,
+  ) {}
+
+  /** True while a reply has started and not ended. */
+  get inReply(): boolean {
+    return this.remaining > 0 || this.blobLeft > 0 || this.lineLen > 0;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.failed) return;
+    const len = chunk.length;
+    let pos = 0;
+    let start = 0; // where the current reply's bytes start in this chunk
+    while (pos < len) {
+      if (this.blobLeft > 0) {
+        const take = Math.min(this.blobLeft, len - pos);
+        pos += take;
+        this.blobLeft -= take;
+        if (this.blobLeft > 0) break;
+      } else {
+        if (this.remaining === 0 && this.lineLen === 0) this.remaining = 1;
+        const nl = chunk.indexOf(10, pos);
+        if (nl === -1) {
+          this.line.push(chunk.subarray(pos));
+          this.lineLen += len - pos;
+          pos = len;
+          break;
+        }
+        let header: Buffer;
+        if (this.lineLen > 0) {
+          this.line.push(chunk.subarray(pos, nl + 1));
+          header = Buffer.concat(this.line, this.lineLen + nl + 1 - pos);
+          this.line = [];
+          this.lineLen = 0;
+        } else {
+          header = chunk.subarray(pos, nl + 1);
+        }
+        pos = nl + 1;
+        const why = this.header(header);
+        if (why !== null) {
+          this.failed = true;
+          this.parts = [];
+          this.onError(why);
+          return;
+        }
+      }
+      if (this.remaining === 0 && this.blobLeft === 0) {
+        this.emit(chunk.subarray(start, pos));
+        start = pos;
+      }
+    }
+    if (start < len && this.inReply) {
+      this.parts.push(chunk.subarray(start, len));
+      this.partsLen += len - start;
+    }
+  }
+
+  /** Reads one header line (with its CRLF); returns why it is not RESP, or null. */
+  private header(h: Buffer): string | null {
+    if (h.length < 3 || h[h.length - 2] !== 13) return 'a reply line without CRLF';
+    const type = h[0]!;
+    this.remaining--;
+    if (isLineType(type)) return null;
+    const width = isBlobType(type) ? 0 : aggregateWidth(type);
+    if (width === 0 && !isBlobType(type)) return `unknown reply type '${String.fromCharCode(type)}'`;
+    const n = lengthField(h.toString('latin1', 0, h.length - 2), 1, h.length - 2);
+    if (n === null) return 'a bad length in a reply';
+    if (width === 0) {
+      if (n >= 0) this.blobLeft = n + 2;
+    } else if (n > 0) {
+      this.remaining += n * width;
+      if (type === 124) this.remaining += 1; // an attribute precedes the reply it describes
+    }
+    return null;
+  }
+
+  private emit(last: Buffer): void {
+    const bytes = this.partsLen + last.length;
+    let reply: string | null = null;
+    if (bytes <= MAX_STRING_LENGTH) {
+      reply = this.parts.length === 0 ? last.toString('latin1') : Buffer.concat([...this.parts, last], bytes).toString('latin1');
+    }
+    this.parts = [];
+    this.partsLen = 0;
+    this.onReply(reply, bytes);
+  }
+}
