@@ -21,7 +21,7 @@ export const TARGET_LABELS: Record<TargetId, string> = {
   'two-hop': 'kv two hops',
 };
 
-export const SECRET = 'kv-bench-secret';
+export const SECRET = 'kv-bench-cluster-secret';
 
 export interface Target {
   readonly id: TargetId;
