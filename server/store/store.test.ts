@@ -385,6 +385,15 @@ describe('flush and randomKey', () => {
     expect(store.get('b')).toBeUndefined();
   });
 
+  test('flush changes the WATCH version of the watched keys it deletes, not of watched keys that did not exist', () => {
+    store.set('a', 'v');
+    const [a, missing] = ['a', 'missing'].map((k) => store.watch.versionOf(k));
+    store.flush();
+    expect(store.watch.versionOf('a')).not.toBe(a);
+    // Missing before and after: a transaction that watched it still runs, as in Redis.
+    expect(store.watch.versionOf('missing')).toBe(missing);
+  });
+
   test('randomKey: undefined when empty, otherwise some live key, all of them in time', () => {
     expect(store.randomKey()).toBeUndefined();
     for (const k of ['a', 'b', 'c']) store.set(k, 'v');

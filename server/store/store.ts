@@ -206,7 +206,7 @@ export class Store {
   }
 
   flush(): void {
-    this.watch.touchAll();
+    if (this.watch.active) this.watch.touchExisting((key) => this.cache.has(key));
     this.cache.flushAll();
     this.resetData();
     this.volatile = new Set();

@@ -32,8 +32,12 @@ export class WatchVersions {
     if (this.versions.size !== 0 && this.versions.has(key)) this.versions.set(key, ++this.counter);
   }
 
-  /** FLUSHDB/FLUSHALL change every key. */
-  touchAll(): void {
-    for (const key of this.versions.keys()) this.versions.set(key, ++this.counter);
+  /**
+   * FLUSHDB/FLUSHALL change the keys they delete, and only those: a watched key
+   * that did not exist is still missing afterwards, so its EXEC runs (as in
+   * Redis's touchAllWatchedKeysInDb).
+   */
+  touchExisting(exists: (key: string) => boolean): void {
+    for (const key of this.versions.keys()) if (exists(key)) this.versions.set(key, ++this.counter);
   }
 }
