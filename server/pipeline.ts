@@ -7,7 +7,10 @@ import type { ClientState, CommandSpec, Ctx, NodeView, QueuedCommand, WatchedKey
 import { lookupCommand } from './commands/table.js';
 import { NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from './commands/errors.js';
 import type { MaybeAsync, RoutingStage } from './cluster/routing-stage.js';
-import { runsImmediatelyInMulti } from './commands/transactions.js';
+import { NOT_IN_MULTI, runsImmediatelyInMulti } from './commands/transactions.js';
+import { statsOf, type CommandStats } from './commands/command-stats.js';
+import { tunable } from './commands/config.js';
+import { arrayElements } from './protocol/reply-framer.js';
 
 export interface PipelineHost {
   readonly view: NodeView;
@@ -39,28 +42,63 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
   if (cmd.length > 3 && cmd.charCodeAt(2) === 46 && (cmd.charCodeAt(0) | 32) === 107 && (cmd.charCodeAt(1) | 32) === 118) {
     return executeInternal(host, client, cmd.toLowerCase(), argv, path);
   }
+  // INFO commandstats counts what clients send here; a forwarded request was counted where it came in.
+  const stats = client.peer === null ? statsOf(host.view) : null;
   const spec = resolve(argv);
-  const refused = typeof spec === 'string' ? spec : check(host, client, spec, argv);
+  if (typeof spec === 'string') {
+    stats?.errorReply(spec);
+    if (client.multi !== null) client.multiFailed = true;
+    return spec;
+  }
+  const refused = check(host, client, spec, argv);
   if (refused !== null) {
+    stats?.rejected(spec.name, refused);
     // A command refused inside MULTI dooms the transaction (EXECABORT).
     if (client.multi !== null) client.multiFailed = true;
     return refused;
   }
-  const checked = spec as CommandSpec;
-  client.lastCommand = checked.name;
-  if (client.multi !== null && !runsImmediatelyInMulti(checked.name)) {
-    if (checked.name === 'watch') return r.error('ERR WATCH inside MULTI is not allowed');
-    client.multi.push({ spec: checked, argv });
+  client.lastCommand = spec.name;
+  if (client.multi !== null && !runsImmediatelyInMulti(spec.name)) {
+    if (spec.name === 'watch') {
+      const reply = r.error('ERR WATCH inside MULTI is not allowed');
+      stats?.called(spec.name, 0, reply, false);
+      return reply;
+    }
+    client.multi.push({ spec, argv });
     return r.QUEUED;
   }
   const ctx: Ctx = { node: host.view, client, proto: client.proto, path };
-  return host.routing.dispatch(ctx, checked, argv);
+  if (stats === null) return host.routing.dispatch(ctx, spec, argv);
+  // EXEC's reply holds its commands' replies: each is counted as its own call.
+  const queued = spec.name === 'exec' ? client.multi : null;
+  const start = performance.now();
+  const reply = host.routing.dispatch(ctx, spec, argv);
+  const record = (rep: r.AnyReply): void => countCall(host, stats, spec, queued, rep, performance.now() - start);
+  // The promise itself goes back (the connection tells multi-step ones by identity).
+  if (reply instanceof Promise) reply.then(record, () => {});
+  else record(reply);
+  return reply;
+}
+
+/** Counts a call, and for EXEC each queued command by its reply in EXEC's array (sharing EXEC's time). */
+function countCall(host: PipelineHost, stats: CommandStats, spec: CommandSpec, queued: readonly QueuedCommand[] | null, reply: r.AnyReply, ms: number): void {
+  const track = tunable(host.view, 'latency-tracking') === 'yes';
+  const usec = ms * 1000;
+  const inner = queued !== null && queued.length > 0 ? arrayElements(reply) : null;
+  if (inner !== null && inner.length === queued!.length) {
+    const each = usec / (queued!.length + 1);
+    queued!.forEach((q, i) => stats.called(q.spec.name, each, inner[i]!, track));
+    stats.called(spec.name, each, reply, track);
+    return;
+  }
+  stats.called(spec.name, usec, reply, track);
 }
 
 /** Arity and authentication: the checks every command passes before it runs or is queued. */
 function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv: string[]): r.Reply | null {
   if (!arityOk(spec, argv.length)) return wrongArity(spec.name);
   if (!client.authenticated && !spec.flags.includes('no_auth') && host.passwordRequired()) return NOAUTH;
+  if (client.multi !== null && spec.flags.includes('no_multi')) return NOT_IN_MULTI;
   return null;
 }
 

@@ -9,6 +9,8 @@
 import os from 'node:os';
 import type { Ctx } from './types.js';
 import { REDIS_VERSION } from './server.js';
+import { statsOf } from './command-stats.js';
+import { parsePercentiles, tunable } from './config.js';
 
 /** Every section, in the order Redis prints them whatever order they were asked in. */
 const SECTIONS = [
@@ -291,7 +293,7 @@ function section(ctx: Ctx, name: Section): string {
           tracking_total_items: 0,
           tracking_total_prefixes: 0,
           unexpected_error_replies: 0,
-          total_error_replies: 0,
+          total_error_replies: statsOf(node).totalErrorReplies,
           dump_payload_sanitizations: 0,
           total_reads_processed: 0,
           total_writes_processed: 0,
@@ -336,8 +338,16 @@ function section(ctx: Ctx, name: Section): string {
       const keys = node.store.size();
       return keys > 0 ? `db0:keys=${keys},expires=${node.store.volatileCount()},avg_ttl=0\r\n` : '';
     }
+    case 'commandstats':
+      return statsOf(node).commandstats();
+    case 'errorstats':
+      return statsOf(node).errorstats();
+    case 'latencystats': {
+      const percentiles = parsePercentiles(tunable(node, 'latency-tracking-info-percentiles'));
+      return statsOf(node).latencystats(typeof percentiles === 'string' ? [] : percentiles);
+    }
     default:
-      // modules, commandstats, errorstats, latencystats: nothing is counted per command or per error.
+      // modules: there are none.
       return node.infoSection(name) ?? '';
   }
 }

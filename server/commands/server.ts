@@ -9,6 +9,8 @@ import type { ClientState, Ctx, Handler } from './types.js';
 import { SYNTAX, WRONGPASS, wrongArity } from './errors.js';
 import { globMatch } from './glob.js';
 import { infoText } from './info.js';
+import { checkTunable, isTunable, setTunable, tunables } from './config.js';
+import { statsOf } from './command-stats.js';
 
 /** The Redis version we answer as: the one whose behaviour we copy (7.2 adds CLIENT SETINFO). */
 export const REDIS_VERSION = '7.2.4';
@@ -249,6 +251,7 @@ const HIDDEN_CONFIG = new Set(['secret', 'secret-file']);
 function* visibleConfig(ctx: Ctx): Generator<[string, string]> {
   for (const [name, value] of ctx.node.config()) if (!HIDDEN_CONFIG.has(name)) yield [name, value];
   for (const entry of FIXED_CONFIG) yield entry;
+  yield* tunables(ctx.node);
 }
 
 /** CONFIG GET pattern [pattern ...]: name/value pairs, each parameter once (a map in RESP3). */
@@ -289,6 +292,8 @@ export const configSet: Handler = (ctx, argv) => {
   if (argv.length % 2 === 1) return SYNTAX;
   const names = new Set<string>();
   const changes: [string, string][] = [];
+  // Checked up front, applied only once the node's own settings all took.
+  const tunableChanges: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) {
     const name = argv[i]!.toLowerCase();
     const value = argv[i + 1]!;
@@ -300,6 +305,12 @@ export const configSet: Handler = (ctx, argv) => {
       continue;
     }
     if (HIDDEN_CONFIG.has(name)) return r.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]!}'`);
+    if (isTunable(name)) {
+      const refused = checkTunable(name, value);
+      if (refused !== null) return r.error(`ERR CONFIG SET failed (possibly related to argument '${argv[i]!}') - ${refused}`);
+      tunableChanges.push([name, value]);
+      continue;
+    }
     changes.push([name, value]);
   }
   const applied: [string, string][] = [];
@@ -313,11 +324,13 @@ export const configSet: Handler = (ctx, argv) => {
     }
     if (before !== undefined) applied.push([name, before]);
   }
+  for (const [name, value] of tunableChanges) setTunable(ctx.node, name, value);
   return r.OK;
 };
 
 export const configResetstat: Handler = (ctx) => {
   ctx.node.resetStats();
+  statsOf(ctx.node).reset();
   return r.OK;
 };
 
@@ -327,4 +340,35 @@ export const configRewrite: Handler = () => r.error('ERR The server is running w
 export const time: Handler = () => {
   const us = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
   return r.arrayHeader(2) + r.bulk(String(us / 1000000n)) + r.bulk(String(us % 1000000n));
+};
+
+/** SAVE: nothing is persisted (save "" and appendonly no, fixed), so there is nothing to write; Redis then also answers OK. */
+export const save: Handler = () => r.OK;
+
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: checked as Redis checks it,
+ * then the node stops as on SIGTERM, through the handler its process installed
+ * (main.ts: a graceful stop, then exit). Commands never stop a node themselves;
+ * a node embedded without such a handler (a test) refuses, as Redis refuses
+ * when it cannot shut down. As in Redis, a successful SHUTDOWN has no reply:
+ * the connection just closes.
+ */
+export const shutdown: Handler = (ctx, argv) => {
+  if (argv.length > 4) return SYNTAX;
+  let save = false;
+  let nosave = false;
+  let abort = false;
+  for (let j = 1; j < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    if (opt === 'nosave') nosave = true;
+    else if (opt === 'save') save = true;
+    else if (opt === 'abort') abort = true;
+    else if (opt !== 'now' && opt !== 'force') return SYNTAX;
+  }
+  if ((abort && argv.length > 2) || (save && nosave)) return SYNTAX;
+  if (abort) return r.error('ERR No shutdown in progress.');
+  if (process.listenerCount('SIGTERM') === 0) return r.error('ERR Errors trying to SHUTDOWN. Check logs.');
+  ctx.client.closeAfterReply = true;
+  setImmediate(() => process.emit('SIGTERM'));
+  return '';
 };

@@ -11,11 +11,15 @@ import * as buckets from './buckets.js';
 import * as server from './server.js';
 import * as introspection from './introspection.js';
 import * as transactions from './transactions.js';
+import * as functions from './functions.js';
+import * as object from './object.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
 const ALL_KEYS: KeySpec = { first: 1, last: -1, step: 1 };
 const PAIRS: KeySpec = { first: 1, last: -1, step: 2 };
+/** A container's subcommand whose key follows the subcommand name (OBJECT ENCODING key). */
+const SUB_KEY: KeySpec = { first: 2, last: 2, step: 1 };
 
 type Entry = Omit<CommandSpec, 'group' | 'since' | 'summary' | 'routing' | 'keys' | 'flags'> &
   Partial<Pick<CommandSpec, 'routing' | 'keys' | 'flags' | 'since'>> & { summary?: string };
@@ -101,6 +105,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'scan', arity: -2, flags: ['readonly'], routing: 'all-scan', run: keys.scan, summary: 'Incrementally iterate the keys space', since: '2.8.0' },
     { name: 'rename', arity: 3, flags: ['write'], keys: TWO_KEYS, routing: 'rename', run: keys.rename, summary: 'Rename a key' },
     { name: 'renamenx', arity: 3, flags: ['write', 'fast'], keys: TWO_KEYS, routing: 'rename', run: keys.renamenx, summary: 'Rename a key, only if the new key does not exist' },
+    {
+      name: 'object',
+      arity: -2,
+      summary: 'A container for object introspection commands',
+      since: '2.2.3',
+      subcommands: sub('object', [
+        { name: 'encoding', arity: 3, flags: ['readonly'], keys: SUB_KEY, run: object.objectEncoding, summary: 'Inspect the internal encoding of a Redis object', since: '2.2.3' },
+        { name: 'freq', arity: 3, flags: ['readonly'], keys: SUB_KEY, run: object.objectFreq, summary: 'Get the logarithmic access frequency counter of a Redis object', since: '4.0.0' },
+        { name: 'idletime', arity: 3, flags: ['readonly'], keys: SUB_KEY, run: object.objectIdletime, summary: 'Get the time since a Redis object was last accessed', since: '2.2.3' },
+        { name: 'refcount', arity: 3, flags: ['readonly'], keys: SUB_KEY, run: object.objectRefcount, summary: 'Get the number of references to the value of the key', since: '2.2.3' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('object'), summary: 'Show helpful text about the different subcommands', since: '6.2.0' },
+      ]),
+    },
     { name: 'randomkey', arity: 1, flags: ['readonly'], routing: 'all-randomkey', run: keys.randomkey, summary: 'Return a random key from the keyspace' },
   ]),
   ...group('server', [
@@ -108,6 +125,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'flushdb', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from the current database' },
     { name: 'flushall', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from all databases' },
     { name: 'info', arity: -1, flags: ['loading', 'stale'], run: server.info, summary: 'Get information and statistics about the server' },
+    { name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_multi'], run: server.save, summary: 'Synchronously save the dataset to disk' },
+    { name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], run: server.shutdown, summary: 'Synchronously save the dataset to disk and then shut down the server' },
+    {
+      name: 'memory',
+      arity: -2,
+      summary: 'A container for memory diagnostics commands',
+      since: '4.0.0',
+      subcommands: sub('memory', [
+        { name: 'usage', arity: -3, flags: ['readonly'], keys: SUB_KEY, run: object.memoryUsage, summary: 'Estimate the memory usage of a key', since: '4.0.0' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('memory'), summary: 'Show helpful text about the different subcommands', since: '4.0.0' },
+      ]),
+    },
     { name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], run: server.time, summary: 'Return the current server time', since: '2.6.0' },
     {
       name: 'config',
@@ -168,6 +197,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'discard', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], run: transactions.discard, summary: 'Discard all commands issued after MULTI' },
     { name: 'watch', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: ALL_KEYS, routing: 'watch', summary: 'Watch the given keys to determine execution of the MULTI/EXEC block', since: '2.2.0' },
     { name: 'unwatch', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], run: transactions.unwatch, summary: 'Forget about all watched keys', since: '2.2.0' },
+  ]),
+  ...group('scripting', [
+    {
+      name: 'function',
+      arity: -2,
+      summary: 'A container for function commands',
+      since: '7.0.0',
+      subcommands: sub('function', [
+        { name: 'flush', arity: -2, flags: ['write', 'noscript'], run: functions.flush, summary: 'Deleting all functions', since: '7.0.0' },
+        { name: 'list', arity: -2, flags: ['noscript'], run: functions.list, summary: 'List information about all the functions', since: '7.0.0' },
+        { name: 'stats', arity: 2, flags: ['noscript', 'allow_busy'], run: functions.stats, summary: 'Return information about the function currently running (name, description, duration)', since: '7.0.0' },
+        { name: 'delete', arity: 3, flags: ['write', 'noscript'], run: functions.del, summary: 'Delete a function by name', since: '7.0.0' },
+        { name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], run: functions.kill, summary: 'Kill the function currently in execution.', since: '7.0.0' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('function'), summary: 'Show helpful text about the different subcommands', since: '7.0.0' },
+      ]),
+    },
   ]),
   ...group('internal', [
     // Reached only inside a KV.FWD envelope from an authenticated peer (RENAME across nodes).

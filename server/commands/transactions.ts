@@ -9,6 +9,8 @@ import type { Handler } from './types.js';
 
 export const EXEC_WITHOUT_MULTI = r.error('ERR EXEC without MULTI');
 export const EXECABORT = r.error('EXECABORT Transaction discarded because of previous errors.');
+/** The refusal of a command flagged no_multi (SAVE, SHUTDOWN) while queueing: it dooms the transaction. */
+export const NOT_IN_MULTI = r.error('ERR Command not allowed inside a transaction');
 
 export const multi: Handler = (ctx) => {
   if (ctx.client.multi !== null) return r.error('ERR MULTI calls can not be nested');

@@ -1,0 +1,133 @@
+// Per-command and per-error counters, as Redis keeps them in its command table
+// and errors dict, for INFO commandstats, errorstats and latencystats (and
+// total_error_replies). The pipeline records what clients send to this node:
+// a call (with its time and whether it failed), a rejection before the call
+// (arity, authentication, a command not allowed in MULTI), and every error
+// reply. A command forwarded to another node is counted where the client sent
+// it, with the time until its reply came back. CONFIG RESETSTAT clears it all.
+
+import type { AnyReply } from '../protocol/resp.js';
+import type { NodeView } from './types.js';
+
+/** Redis keeps latency samples in an HdrHistogram; a bounded reservoir gives the same percentiles closely enough. */
+const MAX_SAMPLES = 1024;
+/** Redis stops tracking new error codes past this many (ERROR_STATS_NUMBER), so a flood of odd codes cannot grow memory. */
+const MAX_ERROR_CODES = 128;
+
+interface CommandCounters {
+  calls: number;
+  usec: number;
+  rejected: number;
+  failed: number;
+  /** Microseconds of calls: every call up to MAX_SAMPLES, then a uniform sample. */
+  samples: number[];
+  seen: number;
+}
+
+export class CommandStats {
+  private commands = new Map<string, CommandCounters>();
+  private errors = new Map<string, number>();
+  private errorsDisabled = false;
+  totalErrorReplies = 0;
+
+  private counters(name: string): CommandCounters {
+    let c = this.commands.get(name);
+    if (c === undefined) this.commands.set(name, (c = { calls: 0, usec: 0, rejected: 0, failed: 0, samples: [], seen: 0 }));
+    return c;
+  }
+
+  /** A command that ran; `reply` is its own reply (an error reply makes it a failed call). */
+  called(name: string, usec: number, reply: AnyReply, trackLatency: boolean): void {
+    const c = this.counters(name);
+    c.calls++;
+    c.usec += usec;
+    if (typeof reply === 'string' && reply.charCodeAt(0) === 45 /* '-' */) {
+      c.failed++;
+      this.errorReply(reply);
+    }
+    if (trackLatency) {
+      c.seen++;
+      if (c.samples.length < MAX_SAMPLES) c.samples.push(usec);
+      else {
+        const k = Math.floor(Math.random() * c.seen);
+        if (k < MAX_SAMPLES) c.samples[k] = usec;
+      }
+    }
+  }
+
+  /** A command refused before it ran (arity, NOAUTH, not allowed in MULTI). */
+  rejected(name: string, reply: string): void {
+    this.counters(name).rejected++;
+    this.errorReply(reply);
+  }
+
+  /** Any error reply sent to a client, counted by its code: the first word, as Redis's afterErrorReply takes it. */
+  errorReply(reply: string): void {
+    this.totalErrorReplies++;
+    const end = reply.indexOf('\r\n');
+    const text = reply.slice(1, end < 0 ? undefined : end);
+    const space = text.slice(0, 32).indexOf(' ');
+    const code = space > 0 ? text.slice(0, space) : 'ERR';
+    const n = this.errors.get(code);
+    if (n !== undefined) this.errors.set(code, n + 1);
+    else if (this.errors.size < MAX_ERROR_CODES) this.errors.set(code, 1);
+    else if (!this.errorsDisabled) {
+      // Redis then drops the table and says so once, as errorstat_ERRORSTATS_DISABLED.
+      this.errorsDisabled = true;
+      this.errors = new Map([['ERRORSTATS_DISABLED', 1]]);
+    }
+  }
+
+  reset(): void {
+    this.commands = new Map();
+    this.errors = new Map();
+    this.errorsDisabled = false;
+    this.totalErrorReplies = 0;
+  }
+
+  /** The lines of INFO commandstats: commands with a call, a rejection or a failure. */
+  commandstats(): string {
+    let out = '';
+    for (const [name, c] of this.commands) {
+      if (c.calls === 0 && c.rejected === 0 && c.failed === 0) continue;
+      const perCall = c.calls === 0 ? 0 : c.usec / c.calls;
+      out += `cmdstat_${name}:calls=${c.calls},usec=${Math.round(c.usec)},usec_per_call=${perCall.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}\r\n`;
+    }
+    return out;
+  }
+
+  errorstats(): string {
+    let out = '';
+    for (const [code, n] of this.errors) out += `errorstat_${code}:count=${n}\r\n`;
+    return out;
+  }
+
+  /** INFO latencystats: the configured percentiles of each command's call times, "p50=1.003,p99=…". */
+  latencystats(percentiles: readonly number[]): string {
+    let out = '';
+    for (const [name, c] of this.commands) {
+      if (c.samples.length === 0) continue;
+      const sorted = [...c.samples].sort((a, b) => a - b);
+      const parts = percentiles.map((p) => {
+        const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+        return `p${formatPercentile(p)}=${sorted[i]!.toFixed(3)}`;
+      });
+      out += `latency_percentiles_usec_${name}:${parts.join(',')}\r\n`;
+    }
+    return out;
+  }
+}
+
+/** A percentile as Redis prints it in names and CONFIG GET: "%f" with trailing zeros cut (50, 99.9). */
+export function formatPercentile(p: number): string {
+  return String(Number(p.toFixed(6)));
+}
+
+const BY_NODE = new WeakMap<NodeView, CommandStats>();
+
+/** The counters of one node (several nodes may share a process, in tests). */
+export function statsOf(node: NodeView): CommandStats {
+  let s = BY_NODE.get(node);
+  if (s === undefined) BY_NODE.set(node, (s = new CommandStats()));
+  return s;
+}
