@@ -17,7 +17,8 @@ export interface PipelineHost {
   readonly routing: RoutingStage;
   /** True when requirepass is set. */
   passwordRequired(): boolean;
-  log(msg: string): void;
+  /** A line for the operator; `source` is what its rate limit counts by. */
+  log(msg: string, source?: string): void;
 }
 
 /** Finds the table entry for argv: the command, or its subcommand; or the error reply. */
@@ -127,17 +128,27 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
       return r.OK;
     }
     client.closeAfterReply = true;
-    host.log(`refused a link from ${client.remoteAddress} claiming to be node ${argv[2] ?? '?'}: wrong cluster secret`);
+    host.log(`refused a link from ${client.remoteAddress} claiming to be node ${argv[2] ?? '?'}: wrong cluster secret`, hostOf(client.remoteAddress));
     return r.error('ERR cluster secret refused');
   }
   if (client.peer === null) return unknownCommand(argv);
-  const proto = argv[1] === '3' ? 3 : 2;
-  if (name === 'kv.fwd' && argv.length >= 4) {
+  // A peer is trusted with the secret, not with well-formed requests: every field
+  // is checked before anything is allocated or run for it.
+  if (name === 'kv.fwd') {
+    // KV.FWD <proto> <path> <argv…>
+    if (argv.length < 4) return malformed('KV.FWD', 'expected <proto> <path> <command...>');
+    const proto = protoField(argv[1]!);
+    if (proto === null) return malformed('KV.FWD', `protocol must be 2 or 3, got '${short(argv[1]!)}'`);
+    const fwdPath = pathField(argv[2]!);
+    if (fwdPath === null) return malformed('KV.FWD', `bad path '${short(argv[2]!)}'`);
     host.routing.counters.received++;
-    const inner = argv.slice(3);
-    return execute(host, peerView(client, proto), inner, argv[2]!.split(','));
+    return execute(host, peerView(client, proto), argv.slice(3), fwdPath);
   }
-  if (name === 'kv.local' && argv.length >= 3) {
+  if (name === 'kv.local') {
+    // KV.LOCAL <proto> <argv…>
+    if (argv.length < 3) return malformed('KV.LOCAL', 'expected <proto> <command...>');
+    const proto = protoField(argv[1]!);
+    if (proto === null) return malformed('KV.LOCAL', `protocol must be 2 or 3, got '${short(argv[1]!)}'`);
     host.routing.counters.received++;
     const inner = argv.slice(2);
     const spec = resolve(inner);
@@ -145,30 +156,76 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     if (!arityOk(spec, inner.length)) return wrongArity(spec.name);
     return spec.run!({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, inner);
   }
-  if (name === 'kv.tx' && argv.length >= 4) {
-    // KV.TX <proto> <path> <n> [<key> <version>]×n (<argc> <argv…>)…: a transaction forwarded whole.
-    host.routing.counters.received++;
-    const nWatched = Number(argv[3]);
-    const watched: WatchedKey[] = [];
-    for (let i = 0; i < nWatched; i++) watched.push({ key: argv[4 + 2 * i]!, version: argv[5 + 2 * i]! });
-    const queued: QueuedCommand[] = [];
-    for (let i = 4 + 2 * nWatched; i < argv.length; ) {
-      const argc = Number(argv[i]);
-      if (!(argc >= 1)) return r.error('ERR malformed KV.TX');
-      const inner = argv.slice(i + 1, i + 1 + argc);
-      const spec = resolve(inner);
-      if (typeof spec === 'string') return spec;
-      queued.push({ spec, argv: inner });
-      i += 1 + argc;
-    }
-    const txClient: ClientState = { ...client, proto, multi: queued, multiFailed: false, watched };
-    const exec = lookupCommand('exec')!;
-    return host.routing.dispatch({ node: host.view, client: txClient, proto, path: argv[2]!.split(',') }, exec, ['EXEC']);
-  }
+  if (name === 'kv.tx') return transactionFromPeer(host, client, argv);
   // Other internal commands are keyed: reached inside KV.FWD, routed by this node's table.
   const spec = lookupCommand(name);
   if (spec?.flags.includes('internal') && arityOk(spec, argv.length)) {
     return host.routing.dispatch({ node: host.view, client, proto: client.proto, path }, spec, argv);
   }
   return unknownCommand(argv);
+}
+
+/** ERR naming the internal command and what about it is malformed. */
+function malformed(command: string, what: string): r.Reply {
+  return r.error(`ERR malformed ${command}: ${what}`);
+}
+
+/** At most 32 bytes of a bad field, for an error message. */
+function short(field: string): string {
+  return field.length > 32 ? field.slice(0, 32) + '...' : field;
+}
+
+function protoField(field: string): 2 | 3 | null {
+  return field === '2' ? 2 : field === '3' ? 3 : null;
+}
+
+/** A path field: node names joined by commas, none empty. */
+function pathField(field: string): string[] | null {
+  const nodes = field.split(',');
+  return nodes.every((n) => n !== '') ? nodes : null;
+}
+
+/** A count field: a decimal integer from 0 to `max` (which the rest of argv bounds). */
+function countField(field: string, max: number): number | null {
+  if (!/^(0|[1-9]\d{0,9})$/.test(field)) return null;
+  const n = Number(field);
+  return n <= max ? n : null;
+}
+
+/**
+ * KV.TX <proto> <path> <n> [<key> <version>]×n (<argc> <argv…>)…: a transaction
+ * forwarded whole, run as EXEC here. Every count is checked against what argv
+ * holds, so a bad one is an error rather than a loop over a huge n.
+ */
+function transactionFromPeer(host: PipelineHost, client: ClientState, argv: string[]): MaybeAsync {
+  if (argv.length < 4) return malformed('KV.TX', 'expected <proto> <path> <n> [<key> <version>]... (<argc> <command...>)...');
+  const proto = protoField(argv[1]!);
+  if (proto === null) return malformed('KV.TX', `protocol must be 2 or 3, got '${short(argv[1]!)}'`);
+  const path = pathField(argv[2]!);
+  if (path === null) return malformed('KV.TX', `bad path '${short(argv[2]!)}'`);
+  const nWatched = countField(argv[3]!, Math.floor((argv.length - 4) / 2));
+  if (nWatched === null) return malformed('KV.TX', `watched key count '${short(argv[3]!)}' does not match the arguments`);
+  const watched: WatchedKey[] = [];
+  for (let i = 0; i < nWatched; i++) watched.push({ key: argv[4 + 2 * i]!, version: argv[5 + 2 * i]! });
+  const queued: QueuedCommand[] = [];
+  for (let i = 4 + 2 * nWatched; i < argv.length; ) {
+    const argc = countField(argv[i]!, argv.length - i - 1);
+    if (argc === null || argc === 0) return malformed('KV.TX', `command length '${short(argv[i]!)}' at argument ${i} does not match the arguments`);
+    const inner = argv.slice(i + 1, i + 1 + argc);
+    const spec = resolve(inner);
+    if (typeof spec === 'string') return spec;
+    if (!arityOk(spec, inner.length)) return wrongArity(spec.name);
+    queued.push({ spec, argv: inner });
+    i += 1 + argc;
+  }
+  host.routing.counters.received++;
+  const txClient: ClientState = { ...client, proto, multi: queued, multiFailed: false, watched };
+  const exec = lookupCommand('exec')!;
+  return host.routing.dispatch({ node: host.view, client: txClient, proto, path }, exec, ['EXEC']);
+}
+
+/** The host part of "host:port", what a log line's rate limit counts by: one client opening many connections is one source. */
+export function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon < 0 ? address : address.slice(0, colon);
 }

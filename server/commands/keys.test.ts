@@ -459,12 +459,26 @@ describe('KV.DUMP and KV.RESTORE (RENAME across nodes)', () => {
     expect(r('EXISTS', 's2')).toBe(int(0));
   });
 
-  test('malformed input is refused', () => {
+  test('every malformed field is refused with an error naming it, and the key is left alone', () => {
     const r = session();
-    expect(r('KV.RESTORE', 'k', 'string', 'x', 'v')).toBe(NOT_INTEGER);
-    expect(r('KV.RESTORE', 'k', 'list', '-1', 'v')).toBe(SYNTAX);
-    expect(r('KV.RESTORE', 'k', 'hash', '-1', '0', 'f')).toBe(SYNTAX);
+    const bad = (what: string): string => `-ERR malformed KV.RESTORE: ${what}\r\n`;
+    expect(r('KV.RESTORE', 'k', 'string', 'x', 'v')).toBe(bad("bad expire time 'x'"));
+    expect(r('KV.RESTORE', 'k', 'string', '0', 'v')).toBe(bad("bad expire time '0'"));
+    expect(r('KV.RESTORE', 'k', 'string', '-2', 'v')).toBe(bad("bad expire time '-2'"));
+    expect(r('KV.RESTORE', 'k', 'string', '', 'v')).toBe(bad("bad expire time ''"));
+    expect(r('KV.RESTORE', 'k', 'string', '-1', 'v', 'w')).toBe(bad('a string takes one value, got 2'));
+    expect(r('KV.RESTORE', 'k', 'list', '-1', 'v')).toBe(bad("unknown type 'list'"));
+    expect(r('KV.RESTORE', 'k', 'hash', '-1', '0', 'f')).toBe(bad('odd field count: 1 fields and values'));
+    expect(r('KV.RESTORE', 'k', 'hash', '-1', '1', 'f', 'v', 'g')).toBe(bad('odd field count: 3 fields and values'));
+    expect(r('KV.RESTORE', 'k', 'hash', '-1', '2', 'f', 'v')).toBe(bad("bad bucket flag '2'"));
+    expect(r('KV.RESTORE', 'k', 'hash', '-1', '0')).toBe(bad('a hash with no fields'));
     expect(r('EXISTS', 'k')).toBe(int(0));
+    r('SET', 'k', 'old');
+    expect(r('KV.RESTORE', 'k', 'hash', 'soon', '0', 'f', 'v')).toBe(bad("bad expire time 'soon'"));
+    expect(r('GET', 'k')).toBe(bulk('old'));
+    // An empty bucket is a real value (CREATE makes one).
+    expect(r('KV.RESTORE', 'b', 'hash', '-1', '1')).toBe(OK);
+    expect(r('TYPE', 'b')).toBe('+hash\r\n');
   });
 });
 

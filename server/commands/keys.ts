@@ -161,23 +161,39 @@ export const dump: Handler = (ctx, argv) => {
   return r.bulkArray(flat, ctx.proto);
 };
 
-/** KV.RESTORE key type expire-at value… : the inverse of KV.DUMP; replaces the key. */
+/**
+ * KV.RESTORE key type expire-at value… : the inverse of KV.DUMP; replaces the
+ * key. It comes from a peer, which holds the secret but may still be wrong or
+ * out of date: every field is checked before the key is touched, and a bad one
+ * is an error naming it.
+ */
 export const restore: Handler = (ctx, argv) => {
-  const [key, kind, ttlArg] = [argv[1]!, argv[2]!, argv[3]!];
-  const ttl = parseInteger(ttlArg);
-  if (ttl === null) return NOT_INTEGER;
+  const [key, kind, expireArg] = [argv[1]!, argv[2]!, argv[3]!];
+  const at = parseInteger(expireArg);
+  // -1: no expiry; otherwise a time in ms since the epoch, as PEXPIRETIME gives it.
+  if (at === null || (at !== -1 && at <= 0)) return malformedRestore(`bad expire time '${expireArg.slice(0, 32)}'`);
   let value: Value;
-  if (kind === 'string' && argv.length === 5) {
+  if (kind === 'string') {
+    if (argv.length !== 5) return malformedRestore(`a string takes one value, got ${argv.length - 4}`);
     value = argv[4]!;
-  } else if (kind === 'hash' && argv.length % 2 === 1) {
-    const h = new Hash(argv[4] === '1');
+  } else if (kind === 'hash') {
+    const bucket = argv[4]!;
+    if (bucket !== '0' && bucket !== '1') return malformedRestore(`bad bucket flag '${bucket.slice(0, 32)}'`);
+    if (argv.length % 2 === 0) return malformedRestore(`odd field count: ${argv.length - 5} fields and values`);
+    // Redis has no empty hash; only a bucket (CREATE) stays when empty.
+    if (argv.length === 5 && bucket === '0') return malformedRestore('a hash with no fields');
+    const h = new Hash(bucket === '1');
     for (let i = 5; i < argv.length; i += 2) h.set(argv[i]!, argv[i + 1]!);
     value = h;
   } else {
-    return SYNTAX;
+    return malformedRestore(`unknown type '${kind.slice(0, 32)}'`);
   }
   // A time already past still expires the key, as the source would have.
-  if (ttl > 0) ctx.node.store.setUntil(key, value, ttl);
+  if (at > 0) ctx.node.store.setUntil(key, value, at);
   else ctx.node.store.set(key, value);
   return r.OK;
 };
+
+function malformedRestore(what: string): r.Reply {
+  return r.error(`ERR malformed KV.RESTORE: ${what}`);
+}
