@@ -15,6 +15,7 @@ import { MAX_STRING_LENGTH } from './protocol/reply-framer.js';
 import * as r from './protocol/resp.js';
 import type { ClientState } from './commands/types.js';
 import { execute, type PipelineHost } from './pipeline.js';
+import { hostOf } from './oplog.js';
 import { fansOut, isMultiStep } from './cluster/routing-stage.js';
 
 export interface ConnectionHost extends PipelineHost {
@@ -25,7 +26,7 @@ export interface ConnectionHost extends PipelineHost {
 }
 
 interface Slot {
-  reply: r.Reply | null;
+  reply: r.AnyReply | null;
 }
 
 /**
@@ -122,10 +123,10 @@ export class Connection {
       this.inOrder(() => {
         if (this.closing) return; // after QUIT, Redis parses nothing more
         if (err.startsWith('Protocol error')) {
-          this.host.log(`protocol error from ${this.state.remoteAddress}: ${err}`);
+          this.host.log(`protocol error from ${this.state.remoteAddress}: ${err}`, hostOf(this.state.remoteAddress));
           this.push(r.error('ERR ' + err));
         } else {
-          this.host.log(`client ${this.state.remoteAddress} closed: ${err}`);
+          this.host.log(`client ${this.state.remoteAddress} closed: ${err}`, hostOf(this.state.remoteAddress));
         }
         this.closeAfterReplies();
       });
@@ -167,7 +168,7 @@ export class Connection {
       this.runUnguarded(argv);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      this.host.log(`internal error in ${argv[0]!.slice(0, 64)} from ${this.state.remoteAddress}: ${msg}`);
+      this.host.log(`internal error in ${argv[0]!.slice(0, 64)} from ${this.state.remoteAddress}: ${msg}`, hostOf(this.state.remoteAddress));
       try {
         this.push(r.error(`ERR internal error: ${msg}`));
       } catch {
@@ -185,7 +186,7 @@ export class Connection {
     }
     this.host.countCommand();
     const result = execute(this.host, this.state, argv);
-    if (typeof result === 'string') {
+    if (!(result instanceof Promise)) {
       this.push(result);
     } else {
       const slot: Slot = { reply: null };
@@ -234,13 +235,17 @@ export class Connection {
     this.flush();
   }
 
-  private push(reply: r.Reply): void {
+  private push(reply: r.AnyReply): void {
     if (this.head === this.slots.length) this.ready(reply);
     else this.slots.push({ reply });
   }
 
   /** Queues a reply for the next write, without building strings past V8's limit. */
-  private ready(reply: r.Reply): void {
+  private ready(reply: r.AnyReply): void {
+    if (typeof reply !== 'string') {
+      for (const part of reply.parts) this.ready(part);
+      return;
+    }
     if (this.outLast.length + reply.length <= COALESCE_LIMIT) {
       this.outLast += reply;
       return;
@@ -254,7 +259,7 @@ export class Connection {
     }
   }
 
-  private fill(slot: Slot, reply: r.Reply): void {
+  private fill(slot: Slot, reply: r.AnyReply): void {
     slot.reply = reply;
     while (this.head < this.slots.length && this.slots[this.head]!.reply !== null) {
       this.ready(this.slots[this.head]!.reply!);
@@ -309,7 +314,7 @@ export class Connection {
       // a client: it carries many clients' replies, and is never cut for them.
       const limit = this.host.setting('client-output-buffer-limit');
       if (this.state.peer === null && limit > 0 && this.socket.writableLength > limit) {
-        this.host.log(`client ${this.state.remoteAddress} closed: output buffer over the limit`);
+        this.host.log(`client ${this.state.remoteAddress} closed: output buffer over the limit`, hostOf(this.state.remoteAddress));
         this.socket.destroy();
         return;
       }

@@ -13,10 +13,11 @@ import type { ClientState, Ctx, NodeView } from './commands/types.js';
 import { lookupCommand } from './commands/table.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import * as r from './protocol/resp.js';
+import { createLog, type OpLog } from './oplog.js';
 
 export interface NodeOptions {
-  /** Messages for the operator; default: stderr with the node's name. */
-  log?: (msg: string) => void;
+  /** Where log lines go (each "[node] message", escaped and rate-limited); default: stderr. */
+  log?: (line: string) => void;
   /** Overrides the secret resolved from the settings, environment or cookie file. */
   secret?: string;
 }
@@ -35,13 +36,14 @@ export class KvNode implements ConnectionHost {
   private readonly secret: string;
   private readonly startedAt = Date.now();
   private stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
-  readonly log: (msg: string) => void;
+  private readonly oplog: OpLog;
 
   constructor(
     readonly config: NodeConfig,
     options: NodeOptions = {},
   ) {
-    this.log = options.log ?? ((msg) => process.stderr.write(`[${config.self.name}] ${msg}\n`));
+    const write = options.log;
+    this.oplog = createLog(config.self.name, write ? (line) => write(line.replace(/\n$/, '')) : undefined);
     this.settings = new Map(config.settings);
     this.settings.set('port', String(config.self.port));
     this.settings.set('bind', config.self.host);
@@ -54,13 +56,18 @@ export class KvNode implements ConnectionHost {
           self: config.self.name,
           secret: this.secret,
           timeoutMs: this.setting('forward-timeout'),
-          log: this.log,
+          log: (msg) => this.log(msg, `link to ${n.name}`),
         }),
       );
     }
     this.routing = new RoutingStage(config.self.name, config.table, config.nodes, this.links, this.setting('max-hops'));
     this.routing.runInternal = (ctx: Ctx, argv: string[]) => lookupCommand(argv[0]!)?.run?.(ctx, argv) ?? r.error('ERR unknown internal command');
     this.view = this.makeView();
+  }
+
+  /** A line for the operator; `source` (a client's address, a link) is what the rate limit counts by. */
+  log(msg: string, source?: string): void {
+    this.oplog.log(msg, source);
   }
 
   get name(): string {
@@ -256,6 +263,7 @@ export class KvNode implements ConnectionHost {
     for (const c of this.connections) c.socket.destroy();
     for (const link of this.links.values()) link.close();
     this.store.close();
+    this.oplog.flush();
     await closed;
   }
 

@@ -117,3 +117,9 @@ export function createLog(
 
   return { log, flush };
 }
+
+/** The host part of "host:port", what a client's log lines are rate-limited by: one client opening many connections is one source. */
+export function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon < 0 ? address : address.slice(0, colon);
+}

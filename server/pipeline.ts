@@ -11,6 +11,7 @@ import { NOT_IN_MULTI, runsImmediatelyInMulti } from './commands/transactions.js
 import { statsOf, type CommandStats } from './commands/command-stats.js';
 import { tunable } from './commands/config.js';
 import { arrayElements } from './protocol/reply-framer.js';
+import { hostOf } from './oplog.js';
 
 export interface PipelineHost {
   readonly view: NodeView;
@@ -113,6 +114,27 @@ function peerView(link: ClientState, proto: 2 | 3): ClientState {
   let views = peerViews.get(link);
   if (views === undefined) peerViews.set(link, (views = {}));
   return (views[proto] ??= { ...link, proto });
+}
+
+/**
+ * A link from another node is read without client limits, so that one client's
+ * request cannot close a link that carries everyone's. Each forwarded request is
+ * checked here instead, against the limits this node sets for its own clients:
+ * over them, it fails alone.
+ */
+function overClientLimits(host: PipelineHost, argv: readonly string[]): r.Reply | null {
+  const settings = host.view.config();
+  const maxBulk = Number(settings.get('proto-max-bulk-len'));
+  const maxQuery = Number(settings.get('client-query-buffer-limit'));
+  let total = 0;
+  for (const a of argv) {
+    if (a.length > maxBulk) {
+      return r.error(`ERR an argument of ${a.length} bytes is over proto-max-bulk-len (${maxBulk}) on node ${host.view.name}`);
+    }
+    total += a.length;
+  }
+  if (total > maxQuery) return r.error(`ERR a request of ${total} bytes is over client-query-buffer-limit (${maxQuery}) on node ${host.view.name}`);
+  return null;
 }
 
 /**
@@ -222,10 +244,4 @@ function transactionFromPeer(host: PipelineHost, client: ClientState, argv: stri
   const txClient: ClientState = { ...client, proto, multi: queued, multiFailed: false, watched };
   const exec = lookupCommand('exec')!;
   return host.routing.dispatch({ node: host.view, client: txClient, proto, path }, exec, ['EXEC']);
-}
-
-/** The host part of "host:port", what a log line's rate limit counts by: one client opening many connections is one source. */
-export function hostOf(address: string): string {
-  const colon = address.lastIndexOf(':');
-  return colon < 0 ? address : address.slice(0, colon);
 }

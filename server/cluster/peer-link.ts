@@ -7,8 +7,9 @@
 // Only this module opens connections to other nodes.
 
 import net from 'node:net';
-import { MAX_STRING_LENGTH, ReplySplitter } from '../protocol/reply-framer.js';
-import { error, type Reply } from '../protocol/resp.js';
+import { ReplySplitter } from '../protocol/reply-framer.js';
+import { error, type AnyReply } from '../protocol/resp.js';
+import { describeHelloReply, describeLinkError } from './link-errors.js';
 
 export interface LinkOptions {
   readonly self: string;
@@ -18,7 +19,7 @@ export interface LinkOptions {
   readonly log: (msg: string) => void;
 }
 
-type Callback = (reply: Reply) => void;
+type Callback = (reply: AnyReply) => void;
 
 interface Pending {
   cb: Callback | null; // null once answered by a timeout: its reply is then dropped
@@ -70,7 +71,7 @@ export class PeerLink {
     return this.pending.length - this.head;
   }
 
-  private unreachable(reason: string): Reply {
+  private unreachable(reason: string): string {
     return error(`ERR node ${this.name} (${this.host}:${this.port}) is unreachable: ${reason}`);
   }
 
@@ -105,7 +106,7 @@ export class PeerLink {
     const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
     this.socket = socket;
     socket.setNoDelay(true);
-    const connectTimer = setTimeout(() => socket.destroy(new Error(`connect timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+    const connectTimer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), this.opts.timeoutMs);
     socket.once('connect', () => {
       clearTimeout(connectTimer);
       if (this.socket !== socket) return;
@@ -118,8 +119,8 @@ export class PeerLink {
     // link that closes before it comes fails for its own reason, not as a refusal.
     const hello: Pending = (this.hello = {
       cb: (reply) => {
-        if (reply.startsWith('-')) {
-          this.lastError = describeHelloRefusal(reply);
+        if (typeof reply === 'string' && reply.startsWith('-')) {
+          this.lastError = describeHelloReply(reply);
           this.opts.log(`link to ${this.name}: ${this.lastError}`);
           socket.destroy();
         }
@@ -130,7 +131,7 @@ export class PeerLink {
     this.out = encodeCommand(['KV.HELLO', this.opts.secret, this.opts.self]) + this.out;
     this.write(''); // sent as soon as the socket connects, with or without requests behind it
     this.splitter = new ReplySplitter(
-      (reply, bytes) => this.onReply(reply, bytes),
+      (reply) => this.onReply(reply),
       (why) => {
         this.lastError = `protocol error from peer: ${why}`;
         socket.destroy();
@@ -143,7 +144,7 @@ export class PeerLink {
       this.compact();
     });
     socket.on('error', (e: Error) => {
-      this.lastError = describeSocketError(e, this.state === 'connecting', this.opts.timeoutMs);
+      this.lastError = describeLinkError(e, this.state === 'connecting' ? 'connect' : this.hello !== null && this.pending[this.head] === this.hello ? 'hello' : 'request', this.opts.timeoutMs);
     });
     socket.on('close', () => {
       clearTimeout(connectTimer);
@@ -155,12 +156,11 @@ export class PeerLink {
     }
   }
 
-  private onReply(reply: string | null, bytes: number): void {
+  private onReply(reply: AnyReply): void {
     const p = this.pending[this.head];
     if (p === undefined) return; // a reply nobody asked for: drop it
     this.pending[this.head++] = undefined as unknown as Pending;
-    if (p.cb === null) return;
-    p.cb(reply ?? error(`ERR the reply from node ${this.name} is ${bytes} bytes, more than one reply can hold here (${MAX_STRING_LENGTH})`));
+    p.cb?.(reply);
   }
 
   private compact(): void {
@@ -270,17 +270,3 @@ export class PeerLink {
   }
 }
 
-function describeHelloRefusal(reply: string): string {
-  const text = reply.slice(1).trim();
-  if (text === 'ERR max number of clients reached') return 'peer is at maxclients';
-  if (text === 'ERR cluster secret refused') return 'peer refused the cluster secret';
-  return `peer refused the link: ${text}`;
-}
-
-function describeSocketError(e: Error, connecting: boolean, timeoutMs: number): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET') return 'connection reset by peer';
-  if (code === undefined && connecting) return e.message || `connect timed out after ${timeoutMs} ms`;
-  return code ?? e.message;
-}

@@ -21,7 +21,7 @@ import { lookupCommand } from '../commands/table.js';
 import { EXECABORT } from '../commands/transactions.js';
 import { INVALID_CURSOR, parseScanCursor } from '../commands/scan-args.js';
 
-export type MaybeAsync = r.Reply | Promise<r.Reply>;
+export type MaybeAsync = r.AnyReply | Promise<r.AnyReply>;
 
 // Ordering across nodes. Replies always go back in request order; these two
 // rules also make requests *run* in order, as on one Redis:
@@ -37,16 +37,16 @@ export type MaybeAsync = r.Reply | Promise<r.Reply>;
  * MSETNX across owners, or forwarded to a node that may split them; EXEC after
  * remote WATCH checks).
  */
-const multiStep = new WeakSet<Promise<r.Reply>>();
+const multiStep = new WeakSet<Promise<r.AnyReply>>();
 
-function inSteps(p: Promise<r.Reply>): Promise<r.Reply> {
+function inSteps(p: Promise<r.AnyReply>): Promise<r.AnyReply> {
   multiStep.add(p);
   return p;
 }
 
 /** True when `reply` is still in progress over several steps: run nothing else for its client until it settles. */
 export function isMultiStep(reply: MaybeAsync): boolean {
-  return typeof reply !== 'string' && multiStep.has(reply);
+  return reply instanceof Promise && multiStep.has(reply);
 }
 
 /** True for a command that reaches every node directly (KEYS, SCAN, DBSIZE, FLUSHALL…). */
@@ -95,7 +95,7 @@ export class RoutingStage {
     }
   }
 
-  private runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.Reply {
+  private runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.AnyReply {
     this.counters.local++;
     // Every write is a change that WATCH must see, whatever the command did to the value.
     if (ctx.node.store.watch.active && spec.keys !== null && spec.flags.includes('write')) {
@@ -120,7 +120,7 @@ export class RoutingStage {
   }
 
   /** Sends a command to `node` in a forwarding envelope; resolves to its reply, verbatim. */
-  forward(ctx: Ctx, node: string, argv: readonly string[]): Promise<r.Reply> {
+  forward(ctx: Ctx, node: string, argv: readonly string[]): Promise<r.AnyReply> {
     const link = this.links.get(node);
     if (!link) return Promise.resolve(r.error(`ERR no link to node ${node}`));
     this.counters.forwarded++;
@@ -192,14 +192,14 @@ export class RoutingStage {
       if (spec.routing === 'split-sum') return r.integer(replies.reduce((sum, rep) => sum + (integerValue(rep) ?? 0), 0));
       if (spec.routing === 'split-ok') return r.OK;
       // split-concat: put each owner's values back at their keys' positions.
-      const merged = new Array<string>(argv.length - 1);
+      const merged = new Array<r.AnyReply>(argv.length - 1);
       parts.forEach((p, k) => {
         const elements = arrayElements(replies[k]!) ?? [];
         p.positions.forEach((pos, j) => {
           merged[pos - 1] = elements[j] ?? r.nil(ctx.proto);
         });
       });
-      return r.array(merged);
+      return r.arrayOf(merged);
     });
   }
 
@@ -251,7 +251,7 @@ export class RoutingStage {
       // The next node's table may put the two keys on different nodes: several steps there.
       return inSteps(this.forward(ctx, src, argv));
     }
-    const at = (node: string, cmd: string[]): Promise<r.Reply> =>
+    const at = (node: string, cmd: string[]): Promise<r.AnyReply> =>
       node === this.self ? Promise.resolve(this.runInternal(ctx, cmd)) : this.forward(ctx, node, cmd);
     return inSteps(at(src, ['KV.DUMP', argv[1]!]).then(async (dump) => {
       if (isErrorReply(dump)) return dump;
@@ -325,13 +325,13 @@ export class RoutingStage {
     if (target === null || target === this.self) {
       // A watched key that changed since WATCH: the transaction does not run.
       for (const w of watched) if (String(ctx.node.store.watch.versionOf(w.key)) !== w.version) return r.nilArray(ctx.proto);
-      const replies: r.Reply[] = [];
+      const replies: r.AnyReply[] = [];
       for (const q of queued) {
         const reply = this.dispatch(ctx, q.spec, q.argv);
         // Every key is here, so every command answers synchronously.
-        replies.push(typeof reply === 'string' ? reply : r.error('ERR internal error: asynchronous command in a transaction'));
+        replies.push(reply instanceof Promise ? r.error('ERR internal error: asynchronous command in a transaction') : reply);
       }
-      return r.array(replies);
+      return r.arrayOf(replies);
     }
     const link = this.links.get(target);
     if (!link) return r.error(`ERR no link to node ${target}`);
@@ -356,16 +356,16 @@ export class RoutingStage {
       found.push(o === this.self ? this.runHere(ctx, lookupCommand('kv.version')!, versionArgv) : this.forward(ctx, o, versionArgv));
     }
     // A version that could not be had never matches: that EXEC will not run.
-    const versionOf = (reply: r.Reply): string => (isErrorReply(reply) ? 'unknown' : String(integerValue(reply)));
+    const versionOf = (reply: r.AnyReply): string => (isErrorReply(reply) ? 'unknown' : String(integerValue(reply)));
     found.forEach((v, k) => {
-      ctx.client.watched.push({ key: argv[k + 1]!, version: typeof v === 'string' ? versionOf(v) : v.then(versionOf) });
+      ctx.client.watched.push({ key: argv[k + 1]!, version: v instanceof Promise ? v.then(versionOf) : versionOf(v) });
     });
-    if (found.every((v) => typeof v === 'string')) return found.find(isErrorReply) ?? r.OK;
+    if (!found.some((v) => v instanceof Promise)) return (found as r.AnyReply[]).find(isErrorReply) ?? r.OK;
     return Promise.all(found).then((replies) => replies.find(isErrorReply) ?? r.OK);
   }
 
   /** Set by the node: runs an internal command (KV.DUMP, KV.RESTORE, DEL) on this node. */
-  runInternal: (ctx: Ctx, argv: string[]) => r.Reply = () => r.error('ERR not wired');
+  runInternal: (ctx: Ctx, argv: string[]) => r.AnyReply = () => r.error('ERR not wired');
 
   /** A keyspace command on every node of the cluster, merged into one reply. */
   private everywhere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
@@ -388,7 +388,7 @@ export class RoutingStage {
         }
         default: {
           const elements = all.flatMap((rep) => arrayElements(rep) ?? []);
-          return r.array(elements);
+          return r.arrayOf(elements);
         }
       }
     });
@@ -413,7 +413,7 @@ export class RoutingStage {
    * the call goes on to the next node, so an empty cluster answers cursor 0 at
    * once, as an empty Redis does.
    */
-  private async scanFrom(ctx: Ctx, spec: CommandSpec, argv: string[], index: number, local: string): Promise<r.Reply> {
+  private async scanFrom(ctx: Ctx, spec: CommandSpec, argv: string[], index: number, local: string): Promise<r.AnyReply> {
     const n = this.nodes.length;
     const sub = [argv[0]!, local, ...argv.slice(2)];
     const reply = await this.onNode(ctx, spec, this.nodes[index]!.name, sub);
@@ -421,9 +421,9 @@ export class RoutingStage {
     const parts = arrayElements(reply);
     if (parts === null || parts.length !== 2) return reply;
     const nextLocal = Number(stringValue(parts[0]!) ?? '0');
-    if (nextLocal !== 0) return r.arrayHeader(2) + r.bulk(String(nextLocal * n + index)) + parts[1]!;
-    if (index + 1 >= n) return r.arrayHeader(2) + r.bulk('0') + parts[1]!;
+    if (nextLocal !== 0) return r.prefixed(r.arrayHeader(2) + r.bulk(String(nextLocal * n + index)), parts[1]!);
+    if (index + 1 >= n) return r.prefixed(r.arrayHeader(2) + r.bulk('0'), parts[1]!);
     if (parts[1] === '*0\r\n') return this.scanFrom(ctx, spec, argv, index + 1, '0');
-    return r.arrayHeader(2) + r.bulk(String(index + 1)) + parts[1]!;
+    return r.prefixed(r.arrayHeader(2) + r.bulk(String(index + 1)), parts[1]!);
   }
 }

@@ -73,9 +73,9 @@ export const hget: Handler = (ctx, argv) => {
 export const hmget: Handler = (ctx, argv) => {
   const h = lookupHash(ctx, argv[1]!);
   if (h === null) return WRONGTYPE;
-  let out = r.arrayHeader(argv.length - 2);
-  for (let i = 2; i < argv.length; i++) out += r.bulkOrNil(h?.fields.get(argv[i]!), ctx.proto);
-  return out;
+  const values = new Array<string | undefined>(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) values[i - 2] = h?.fields.get(argv[i]!);
+  return r.valuesArray(values, ctx.proto);
 };
 
 export const hdel: Handler = (ctx, argv) => {
@@ -93,7 +93,7 @@ export const hgetall: Handler = (ctx, argv) => {
   if (h === null) return WRONGTYPE;
   const flat: string[] = [];
   if (h) for (const [f, v] of h.fields) flat.push(f, v);
-  return r.bulkMap(flat, ctx.proto);
+  return r.valuesMap(flat, ctx.proto);
 };
 
 export const hlen: Handler = (ctx, argv) => {
@@ -111,13 +111,13 @@ export const hexists: Handler = (ctx, argv) => {
 export const hkeys: Handler = (ctx, argv) => {
   const h = lookupHash(ctx, argv[1]!);
   if (h === null) return WRONGTYPE;
-  return r.bulkArray(h ? [...h.fields.keys()] : [], ctx.proto);
+  return r.valuesArray(h ? [...h.fields.keys()] : [], ctx.proto);
 };
 
 export const hvals: Handler = (ctx, argv) => {
   const h = lookupHash(ctx, argv[1]!);
   if (h === null) return WRONGTYPE;
-  return r.bulkArray(h ? [...h.fields.values()] : [], ctx.proto);
+  return r.valuesArray(h ? [...h.fields.values()] : [], ctx.proto);
 };
 
 export const hstrlen: Handler = (ctx, argv) => {
@@ -177,5 +177,5 @@ export const hscan: Handler = (ctx, argv) => {
     if (args.match === null || globMatch(args.match, f)) flat.push(f, v);
   }
   const next = end >= entries.length ? 0 : end;
-  return r.arrayHeader(2) + r.bulk(String(next)) + r.bulkArray(flat, ctx.proto);
+  return r.prefixed(r.arrayHeader(2) + r.bulk(String(next)), r.valuesArray(flat, ctx.proto));
 };

@@ -100,7 +100,7 @@ export const touch: Handler = exists;
 export const keys: Handler = (ctx, argv) => {
   const pattern = argv[1]!;
   const all = ctx.node.store.keys();
-  return r.bulkArray(pattern === '*' ? all : all.filter((k) => globMatch(pattern, k)), ctx.proto);
+  return r.valuesArray(pattern === '*' ? all : all.filter((k) => globMatch(pattern, k)), ctx.proto);
 };
 
 export const scan: Handler = (ctx, argv) => {
@@ -155,10 +155,10 @@ export const dump: Handler = (ctx, argv) => {
   const v = store.get(argv[1]!);
   if (v === undefined) return r.nilArray(ctx.proto);
   const ttl = String(store.expireTime(argv[1]!));
-  if (typeof v === 'string') return r.bulkArray(['string', ttl, v], ctx.proto);
+  if (typeof v === 'string') return r.valuesArray(['string', ttl, v], ctx.proto);
   const flat = ['hash', ttl, v.bucket ? '1' : '0'];
   for (const [f, val] of v.fields) flat.push(f, val);
-  return r.bulkArray(flat, ctx.proto);
+  return r.valuesArray(flat, ctx.proto);
 };
 
 /**

@@ -168,12 +168,12 @@ export const getdel: Handler = (ctx, argv) => {
 
 export const mget: Handler = (ctx, argv) => {
   const store = ctx.node.store;
-  let out = r.arrayHeader(argv.length - 1);
+  const values = new Array<string | undefined>(argv.length - 1);
   for (let i = 1; i < argv.length; i++) {
     const v = store.get(argv[i]!);
-    out += typeof v === 'string' ? r.bulk(v) : r.nil(ctx.proto);
+    values[i - 1] = typeof v === 'string' ? v : undefined;
   }
-  return out;
+  return r.valuesArray(values, ctx.proto);
 };
 
 export const mset: Handler = (ctx, argv) => {

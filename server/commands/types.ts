@@ -1,7 +1,7 @@
 // The shapes shared by the command table, the command modules and the routing
 // stage: what a command declares about itself, and what it may reach when it runs.
 
-import type { Proto, Reply } from '../protocol/resp.js';
+import type { AnyReply, Proto, Reply } from '../protocol/resp.js';
 import type { Store } from '../store/store.js';
 
 /** Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME, AUTH). */
@@ -64,7 +64,8 @@ export interface Ctx {
   readonly path: readonly string[];
 }
 
-export type Handler = (ctx: Ctx, argv: string[]) => Reply;
+/** A reply, or for commands that return stored values, possibly a long one (see resp.ts LongReply). */
+export type Handler = (ctx: Ctx, argv: string[]) => AnyReply;
 
 export type CommandFlag =
   | 'write'

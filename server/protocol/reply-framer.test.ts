@@ -4,6 +4,8 @@
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
+import * as r from './resp.js';
+import { LongReply, type AnyReply } from './resp.js';
 import { arrayElements, integerValue, isErrorReply, ReplySplitter, replyEnd, stringValue } from './reply-framer.js';
 
 const VALID = [
@@ -71,8 +73,8 @@ describe('replyEnd', () => {
 });
 
 /** Feeds `chunks` to a splitter; returns the replies and the first error. */
-function split(chunks: readonly Buffer[]): { replies: (string | null)[]; error: string | null } {
-  const replies: (string | null)[] = [];
+function split(chunks: readonly Buffer[]): { replies: AnyReply[]; error: string | null } {
+  const replies: AnyReply[] = [];
   let error: string | null = null;
   const splitter = new ReplySplitter(
     (reply) => replies.push(reply),
@@ -108,12 +110,17 @@ describe('ReplySplitter (a link\'s input)', () => {
   });
 
   test('a big bulk in many chunks costs one pass: its payload is never scanned for line ends', () => {
-    const payload = Buffer.alloc(8 << 20, 0x0a); // all LF: a rescan per chunk would find "lines" everywhere
-    const chunks = [Buffer.from(`$${payload.length}\r\n`), ...Array.from({ length: 128 }, (_, i) => payload.subarray(i << 16, (i + 1) << 16)), Buffer.from('\r\n+OK\r\n')];
+    const payload = Buffer.alloc(20 << 20, 0x0a); // all LF: a rescan per chunk would find "lines" everywhere
+    const chunks = [Buffer.from(`$${payload.length}\r\n`), ...Array.from({ length: payload.length >> 16 }, (_, i) => payload.subarray(i << 16, (i + 1) << 16)), Buffer.from('\r\n+OK\r\n')];
     const { replies, error } = split(chunks);
     expect(error).toBeNull();
     expect(replies).toHaveLength(2);
-    expect(replies[0]!.length).toBe(payload.length + `$${payload.length}\r\n`.length + 2);
+    // Past LONG_REPLY it comes as pieces of about a megabyte, never one string.
+    const big = replies[0]!;
+    expect(big).toBeInstanceOf(LongReply);
+    expect(big.length).toBe(payload.length + `$${payload.length}\r\n`.length + 2);
+    expect((big as LongReply).parts.every((p) => p.length <= 2 << 20)).toBe(true);
+    expect((big as LongReply).parts.join('')).toBe(`$${payload.length}\r\n` + payload.toString('latin1') + '\r\n');
     expect(replies[1]).toBe('+OK\r\n');
   });
 
@@ -148,5 +155,16 @@ describe('looking inside replies', () => {
     expect(stringValue('$-1\r\n')).toBeUndefined();
     expect(stringValue('_\r\n')).toBeUndefined();
     expect(stringValue(':1\r\n')).toBeNull();
+  });
+});
+
+describe('long replies', () => {
+  test('arrayElements splits a LongReply into its elements', () => {
+    const a = 'a'.repeat(7 << 20);
+    const long = r.valuesArray([a, undefined, a, a], 2);
+    expect(long).toBeInstanceOf(LongReply);
+    expect(arrayElements(long)).toEqual([r.bulk(a), '$-1\r\n', r.bulk(a), r.bulk(a)]);
+    expect(isErrorReply(long)).toBe(false);
+    expect(integerValue(long)).toBeNull();
   });
 });

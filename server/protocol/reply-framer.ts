@@ -4,6 +4,7 @@
 // (merging a split MGET, summing DEL counts) use the helpers below.
 
 import { parseInteger } from './numbers.js';
+import { LONG_REPLY, LongReply, type AnyReply } from './resp.js';
 
 /** Types whose payload is one line. */
 function isLineType(c: number): boolean {
@@ -72,7 +73,8 @@ export function replyEnd(s: string, from: number): number {
 }
 
 /** The elements of an array reply, each as its own encoded reply; null if not an array. */
-export function arrayElements(reply: string): string[] | null {
+export function arrayElements(reply: AnyReply): AnyReply[] | null {
+  if (typeof reply !== 'string') return longArrayElements(reply);
   if (reply.charCodeAt(0) !== 42) return null;
   const cr = reply.indexOf('\r\n');
   const n = Number(reply.slice(1, cr));
@@ -88,19 +90,21 @@ export function arrayElements(reply: string): string[] | null {
   return out;
 }
 
-export function isErrorReply(reply: string): boolean {
+export function isErrorReply(reply: AnyReply): boolean {
+  if (typeof reply !== 'string') return false; // errors are short
   const c = reply.charCodeAt(0);
   return c === 45 /* - */ || c === 33 /* ! */;
 }
 
 /** The value of an integer reply, or null. */
-export function integerValue(reply: string): number | null {
-  if (reply.charCodeAt(0) !== 58) return null;
+export function integerValue(reply: AnyReply): number | null {
+  if (typeof reply !== 'string' || reply.charCodeAt(0) !== 58) return null;
   return Number(reply.slice(1, reply.length - 2));
 }
 
 /** The text of a bulk or simple string reply; undefined for a null; null if neither. */
-export function stringValue(reply: string): string | undefined | null {
+export function stringValue(reply: AnyReply): string | undefined | null {
+  if (typeof reply !== 'string') reply = joined(reply) ?? '';
   const t = reply.charCodeAt(0);
   if (t === 43) return reply.slice(1, reply.length - 2);
   if (t === 95) return undefined;
@@ -121,9 +125,9 @@ export const MAX_STRING_LENGTH = 0x1fffffe8;
  * each byte once, however the stream is chunked: a 60 MB bulk costs one pass
  * and one copy, not a rescan per chunk. Payload bytes are skipped by count,
  * only header lines are read. `onReply` gets each reply as a latin1 string,
- * or null when it is longer than a string may be (the caller answers with an
- * error); `onError` once if the bytes are not RESP, after which feed() ignores
- * everything.
+ * or past LONG_REPLY bytes as a LongReply of megabyte pieces, so no reply is
+ * ever one string past V8's limit; `onError` once if the bytes are not RESP,
+ * after which feed() ignores everything.
  */
 export class ReplySplitter {
   /** Pieces of the reply in progress, from earlier chunks. */
@@ -139,7 +143,7 @@ export class ReplySplitter {
   private failed = false;
 
   constructor(
-    private readonly onReply: (reply: string | null, bytes: number) => void,
+    private readonly onReply: (reply: AnyReply, bytes: number) => void,
     private readonly onError: (why: string) => void,
   ) {}
 
@@ -218,12 +222,48 @@ export class ReplySplitter {
 
   private emit(last: Buffer): void {
     const bytes = this.partsLen + last.length;
-    let reply: string | null = null;
-    if (bytes <= MAX_STRING_LENGTH) {
-      reply = this.parts.length === 0 ? last.toString('latin1') : Buffer.concat([...this.parts, last], bytes).toString('latin1');
+    let reply: AnyReply;
+    if (this.parts.length === 0) reply = last.toString('latin1');
+    else if (bytes < LONG_REPLY) reply = Buffer.concat([...this.parts, last], bytes).toString('latin1');
+    else {
+      // Relayed as pieces of about a megabyte: never one string past V8's limit.
+      this.parts.push(last);
+      const pieces: string[] = [];
+      let group: Buffer[] = [];
+      let groupLen = 0;
+      for (const b of this.parts) {
+        group.push(b);
+        groupLen += b.length;
+        if (groupLen >= 1 << 20) {
+          pieces.push(Buffer.concat(group, groupLen).toString('latin1'));
+          group = [];
+          groupLen = 0;
+        }
+      }
+      if (groupLen > 0) pieces.push(Buffer.concat(group, groupLen).toString('latin1'));
+      reply = new LongReply(pieces);
     }
     this.parts = [];
     this.partsLen = 0;
     this.onReply(reply, bytes);
   }
+}
+
+/** A long reply as one string, when it fits in one. */
+function joined(reply: LongReply): string | null {
+  return reply.length <= MAX_STRING_LENGTH ? reply.parts.join('') : null;
+}
+
+/** The elements of a long array reply (a merged MGET, say), split without joining the whole. */
+function longArrayElements(reply: LongReply): AnyReply[] | null {
+  const first = reply.parts[0];
+  if (first === undefined || first.charCodeAt(0) !== 42) return null;
+  const cr = first.indexOf('\r\n');
+  if (!(Number(first.slice(1, cr)) >= 0)) return null;
+  const out: AnyReply[] = [];
+  let failed = false;
+  const splitter = new ReplySplitter((element) => out.push(element), () => (failed = true));
+  splitter.feed(Buffer.from(first.slice(cr + 2), 'latin1'));
+  for (let i = 1; i < reply.parts.length; i++) splitter.feed(Buffer.from(reply.parts[i]!, 'latin1'));
+  return failed ? null : out;
 }

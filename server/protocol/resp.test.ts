@@ -79,3 +79,39 @@ describe('aggregates', () => {
     for (const s of samples) expect(replyEnd(s, 0), JSON.stringify(s)).toBe(s.length);
   });
 });
+
+describe('replies that may be long', () => {
+  const flat = (x: r.AnyReply): string => (typeof x === 'string' ? x : x.parts.join(''));
+  const big = (c: string): string => c.repeat(7 << 20); // three of them pass LONG_REPLY
+
+  test('short ones are the plain strings of the ordinary builders', () => {
+    expect(r.valuesArray(['a', undefined], 3)).toBe(r.bulkArray(['a', undefined], 3));
+    expect(r.valuesMap(['f', 'v'], 3)).toBe(r.bulkMap(['f', 'v'], 3));
+    expect(r.arrayOf([r.ONE, r.OK])).toBe(r.array([r.ONE, r.OK]));
+    expect(r.prefixed('*2\r\n', r.ONE)).toBe('*2\r\n:1\r\n');
+  });
+
+  test('past LONG_REPLY they are pieces, none longer than the longest value, with the same bytes', () => {
+    const values = [big('a'), undefined, big('b'), big('c')];
+    const long = r.valuesArray(values, 2);
+    expect(long).toBeInstanceOf(r.LongReply);
+    const parts = (long as r.LongReply).parts;
+    expect(Math.max(...parts.map((p) => p.length))).toBe(7 << 20);
+    expect(flat(long)).toBe(r.bulkArray(values, 2));
+    expect(long.length).toBe(r.bulkArray(values, 2).length);
+    expect(flat(r.valuesMap(['f', big('x'), 'g', big('y'), 'h', big('z')], 3))).toBe(r.bulkMap(['f', big('x'), 'g', big('y'), 'h', big('z')], 3));
+  });
+
+  test('arrays of long replies (EXEC of MGETs, a merged MGET) nest without joining', () => {
+    const inner = r.valuesArray([big('a'), big('b'), big('c')], 2);
+    const outer = r.arrayOf([r.OK, inner, r.nil(2)]);
+    expect(outer).toBeInstanceOf(r.LongReply);
+    expect(flat(outer)).toBe('*3\r\n+OK\r\n' + flat(inner) + '$-1\r\n');
+    expect(flat(r.prefixed('*2\r\n$1\r\n0\r\n', inner))).toBe('*2\r\n$1\r\n0\r\n' + flat(inner));
+  });
+
+  test('one cannot be joined into a string by mistake', () => {
+    const long = r.valuesArray([big('a'), big('b'), big('c')], 2);
+    expect(() => '+' + String(long)).toThrow(/cannot be built as one string/);
+  });
+});
