@@ -32,19 +32,20 @@ function baseEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs main.js to its exit; a node that starts instead is killed and fails the test. */
+/** Runs main.js to its exit; a node that starts instead fails the test. */
 function runMain(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const child = spawn(process.execPath, ['dist/server/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  return new Promise((resolve) =>
+  // A node that starts instead is stopped with SIGTERM, which npm start passes on to its nodes.
+  const guard = setTimeout(() => child.kill('SIGTERM'), 10_000);
+  return new Promise((resolve, reject) =>
     child.on('exit', (code) => {
       clearTimeout(guard);
-      expect(stdout).not.toContain('listening on');
-      resolve({ code, stderr });
+      if (stdout.includes('listening on')) reject(new Error(`a node started: ${stdout}`));
+      else resolve({ code, stderr });
     }),
   );
 }
@@ -113,6 +114,15 @@ describe('an empty or short cluster secret is refused, naming where it came from
     }
   });
 
+  test("npm start checks every local node's secret, its [section]'s included, before starting any", async () => {
+    const dir = scratch();
+    const secretFile = write(dir, 'x-secret', 'too-short\n');
+    const file = await confWith(dir, ['[x]', `secret-file ${secretFile}`], '# no shared secret line: it would come first');
+    const run = await runMain(['--config', file], baseEnv(dir));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: the cluster secret from ${secretFile} (secret-file in ${file}) is 9 bytes long; it needs at least 16 bytes`);
+  });
+
   test('an empty or short KV_CLUSTER_SECRET', async () => {
     const dir = scratch();
     const file = await confWith(dir, []);
@@ -128,26 +138,36 @@ describe('an empty or short cluster secret is refused, naming where it came from
 });
 
 describe('one encoding rule: cluster.conf is bytes, as client input is', () => {
-  test('a UTF-8 requirepass in the file matches the same password sent by a client', async () => {
-    const dir = scratch();
-    const port = await freePort();
-    const file = write(dir, 'cluster.conf', Buffer.from(`secret ${SECRET}\nnode x 127.0.0.1:${port}\nroute * x\nrequirepass pässwörd\n`, 'utf8'));
-    const child = spawn(process.execPath, ['dist/server/main.js', '--config', file, '--name', 'x'], { stdio: ['ignore', 'pipe', 'inherit'], env: baseEnv(dir) });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve());
-        child.on('exit', (code) => reject(new Error(`the node exited (code ${code}) instead of listening`)));
-      });
-      // What a client sends for a password typed in UTF-8: its bytes (RawClient sends latin1 strings as bytes).
-      const bytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
-      const c = await RawClient.connect(port);
-      expect(await c.command('GET', 'k')).toBe('-NOAUTH Authentication required.\r\n');
-      expect(await c.command('AUTH', bytes('passwörd'))).toMatch(/^-WRONGPASS/);
-      expect(await c.command('AUTH', bytes('pässwörd'))).toBe('+OK\r\n');
-      expect(await c.command('SET', 'k', 'v')).toBe('+OK\r\n');
-      c.close();
-    } finally {
-      child.kill('SIGTERM');
-    }
-  });
+  // The password in the file, or on the command line (with --name, and through npm start's child processes).
+  const ways: [string, (file: string) => string[], string][] = [
+    ['in cluster.conf', (file) => ['--config', file, '--name', 'x'], 'requirepass pässwörd'],
+    ['from --requirepass with --name', (file) => ['--config', file, '--name', 'x', '--requirepass', 'pässwörd'], ''],
+    ['from --requirepass through npm start', (file) => ['--config', file, '--requirepass', 'pässwörd'], ''],
+  ];
+  for (const [how, args, line] of ways) {
+    test(`a UTF-8 requirepass ${how} matches the same password sent by a client`, async () => {
+      const dir = scratch();
+      const port = await freePort();
+      const file = write(dir, 'cluster.conf', Buffer.from(`secret ${SECRET}\nnode x 127.0.0.1:${port}\nroute * x\n${line}\n`, 'utf8'));
+      const child = spawn(process.execPath, ['dist/server/main.js', ...args(file)], { stdio: ['ignore', 'pipe', 'inherit'], env: baseEnv(dir) });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve());
+          child.on('exit', (code) => reject(new Error(`the node exited (code ${code}) instead of listening`)));
+        });
+        // What a client sends for a password typed in UTF-8: its bytes (RawClient sends latin1 strings as bytes).
+        const bytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+        const c = await RawClient.connect(port);
+        expect(await c.command('GET', 'k')).toBe('-NOAUTH Authentication required.\r\n');
+        expect(await c.command('AUTH', bytes('passwörd'))).toMatch(/^-WRONGPASS/);
+        expect(await c.command('AUTH', bytes('pässwörd'))).toBe('+OK\r\n');
+        expect(await c.command('SET', 'k', 'v')).toBe('+OK\r\n');
+        c.close();
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    });
+  }
 });

@@ -67,10 +67,10 @@ function runAll(cfg: ClusterConfig, configPath: string, requirepass: string | nu
   const local = cfg.nodes.filter((n) => isLocalAddress(n.host));
   if (local.length === 0) throw new ConfigError(`${cfg.file}: no node has an address on this machine; use --name to pick one`);
   const self = fileURLToPath(import.meta.url);
-  // Resolved here first, so that a bad secret stops everything before any node
-  // starts, and the cookie file exists before the nodes read it. Each node then
-  // resolves its own (its [section] may name another), as it does with --name.
-  resolveSecret(cfg.settings, cfg.file);
+  // Each node's secret (its [section] may name its own) is checked here first, so
+  // that a bad one stops everything before any node starts, and the cookie file
+  // exists before the nodes read it. Each node then resolves it again, as with --name.
+  for (const n of local) resolveSecret(configFor(cfg, n.name).settings, cfg.file);
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   let status = 0;
