@@ -5,6 +5,7 @@
 // One encoding rule for text from the file and bytes from clients: both are
 // latin1 strings, one char per byte. The file is read as bytes, so a
 // `requirepass` or a range is the exact byte sequence a client would send.
+// The secret file and $KV_CLUSTER_SECRET follow the same rule (secret.ts).
 
 import { readFileSync } from 'node:fs';
 
@@ -31,7 +32,7 @@ export interface ClusterConfig {
   readonly table: readonly RouteEntry[];
   /** Tables of [name] sections, which replace the shared one on that node. */
   readonly sectionTables: ReadonlyMap<string, readonly RouteEntry[]>;
-  /** Settings (requirepass, maxclients, …); per-node sections override shared ones. */
+  /** Settings (requirepass, maxclients, …), as checkSetting stores them; per-node sections override shared ones. */
   readonly settings: ReadonlyMap<string, string>;
   readonly sectionSettings: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
