@@ -9,7 +9,6 @@ import { NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from './command
 import type { MaybeAsync, RoutingStage } from './cluster/routing-stage.js';
 import { NOT_IN_MULTI, runsImmediatelyInMulti } from './commands/transactions.js';
 import { statsOf, type CommandStats } from './commands/command-stats.js';
-import { tunable } from './commands/config.js';
 import { arrayElements } from './protocol/reply-framer.js';
 import { hostOf } from './oplog.js';
 
@@ -75,17 +74,16 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
   const queued = spec.name === 'exec' ? client.multi : null;
   const start = performance.now();
   const reply = host.routing.dispatch(ctx, spec, argv);
-  const record = (rep: r.AnyReply): void => countCall(host, stats, spec, queued, rep, performance.now() - start);
   // The promise itself goes back (the connection tells multi-step ones by identity).
-  if (reply instanceof Promise) reply.then(record, () => {});
-  else record(reply);
+  if (reply instanceof Promise) reply.then((rep) => countCall(stats, spec, queued, rep, start), () => {});
+  else countCall(stats, spec, queued, reply, start);
   return reply;
 }
 
 /** Counts a call, and for EXEC each queued command by its reply in EXEC's array (sharing EXEC's time). */
-function countCall(host: PipelineHost, stats: CommandStats, spec: CommandSpec, queued: readonly QueuedCommand[] | null, reply: r.AnyReply, ms: number): void {
-  const track = tunable(host.view, 'latency-tracking') === 'yes';
-  const usec = ms * 1000;
+function countCall(stats: CommandStats, spec: CommandSpec, queued: readonly QueuedCommand[] | null, reply: r.AnyReply, start: number): void {
+  const track = stats.trackLatency;
+  const usec = (performance.now() - start) * 1000;
   const inner = queued !== null && queued.length > 0 ? arrayElements(reply) : null;
   if (inner !== null && inner.length === queued!.length) {
     const each = usec / (queued!.length + 1);
@@ -154,6 +152,8 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     return r.error('ERR cluster secret refused');
   }
   if (client.peer === null) return unknownCommand(argv);
+  const over = overClientLimits(host, argv);
+  if (over !== null) return over;
   // A peer is trusted with the secret, not with well-formed requests: every field
   // is checked before anything is allocated or run for it.
   if (name === 'kv.fwd') {

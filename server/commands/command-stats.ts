@@ -29,6 +29,8 @@ export class CommandStats {
   private errors = new Map<string, number>();
   private errorsDisabled = false;
   totalErrorReplies = 0;
+  /** CONFIG SET latency-tracking: whether calls feed latencystats (read on every call, so kept here). */
+  trackLatency = true;
 
   private counters(name: string): CommandCounters {
     let c = this.commands.get(name);

@@ -7,7 +7,7 @@
 
 import type { NodeView } from './types.js';
 import { parseLongLong } from '../protocol/numbers.js';
-import { formatPercentile } from './command-stats.js';
+import { formatPercentile, statsOf } from './command-stats.js';
 
 type Check = (value: string) => string | null;
 
@@ -117,7 +117,9 @@ export function checkTunable(name: string, value: string): string | null {
 
 export function setTunable(node: NodeView, name: string, value: string): void {
   const t = BY_NAME.get(name)!;
-  valuesOf(node).set(t.name, t.normalise ? t.normalise(value) : value);
+  const normalised = t.normalise ? t.normalise(value) : value;
+  valuesOf(node).set(t.name, normalised);
+  if (t.name === 'latency-tracking') statsOf(node).trackLatency = normalised === 'yes';
 }
 
 /** The current value of a tunable by name or alias. */
