@@ -54,12 +54,11 @@ export const DEFAULT_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['maxclients', '10000'],
   ['proto-max-bulk-len', String(512 * 1024 * 1024)],
   ['client-query-buffer-limit', String(1024 * 1024 * 1024)],
-  // Bytes a client that does not read its replies may have queued before it is disconnected.
-  ['client-output-buffer-limit', String(256 * 1024 * 1024)],
+  // Bytes a client that does not read its replies may have queued before it is
+  // disconnected; 0 is none, Redis's default for normal clients ("normal 0 0 0").
+  ['client-output-buffer-limit', '0'],
   // How long a forwarded request may wait for its owner, in milliseconds.
   ['forward-timeout', '1000'],
-  // Requests one link may have in flight before new ones are refused.
-  ['forward-max-pending', '100000'],
   ['max-hops', '8'],
   ['timeout', '0'],
   ['secret', ''],
@@ -90,10 +89,9 @@ const SETTING_RULES: ReadonlyMap<string, SettingRule> = new Map<string, SettingR
   ['maxclients', { kind: 'integer', min: 1n, max: UINT_MAX }],
   ['proto-max-bulk-len', { kind: 'memory', min: MB, max: LONG_MAX }],
   ['client-query-buffer-limit', { kind: 'memory', min: MB, max: LONG_MAX }],
-  // kv's is one hard limit in bytes; 0 would cut every client that has a reply queued.
-  ['client-output-buffer-limit', { kind: 'memory', min: 1n, max: LONG_MAX }],
+  // kv's is one hard limit in bytes, 0 for none (Redis's normal-class default).
+  ['client-output-buffer-limit', { kind: 'memory', min: 0n, max: LONG_MAX }],
   ['forward-timeout', { kind: 'integer', min: 1n, max: 3_600_000n, unit: 'milliseconds' }],
-  ['forward-max-pending', { kind: 'integer', min: 1n, max: INT_MAX }],
   ['max-hops', { kind: 'integer', min: 1n, max: 64n }],
   // Seconds; Redis allows INT_MAX, but the socket timer holds at most 2^31-1 ms.
   ['timeout', { kind: 'integer', min: 0n, max: INT_MAX / 1000n }],
