@@ -4,7 +4,7 @@
 // startNodeProcess inherits stderr and cannot tell a refusal from a hang.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -32,9 +32,23 @@ export interface NodeProcess {
 
 const KEEP = 8 * 1024 * 1024;
 
+const tempDirs = new Set<string>();
+
+/** A fresh temporary directory, removed by removeTempDirs(). */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kv-hostile-'));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
 /** A cluster.conf written to a fresh temporary directory; returns its path. */
 export function writeConf(lines: readonly string[]): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kv-hostile-')), 'cluster.conf');
+  const file = join(tempDir(), 'cluster.conf');
   writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }
