@@ -211,6 +211,20 @@ describe('HSCAN', () => {
     expect(r('HSCAN', 'h', '0', 'MATCH', '1')).toBe(EMPTY_SCAN);
   });
 
+  test('a hash past hash-max-listpack-entries or -value is walked in steps, as a hashtable, and OBJECT ENCODING agrees', () => {
+    const r = session();
+    r('HSET', 'h', 'a', '1', 'b', '2', 'c', '3');
+    expect(r('OBJECT', 'ENCODING', 'h')).toBe(bulk('listpack'));
+    expect(scanItems(r('HSCAN', 'h', '0', 'COUNT', '1'))[0]).toBe('0');
+    r('CONFIG', 'SET', 'hash-max-ziplist-entries', '2');
+    expect(r('OBJECT', 'ENCODING', 'h')).toBe(bulk('hashtable'));
+    expect(scanItems(r('HSCAN', 'h', '0', 'COUNT', '1'))).toEqual(['1', ['a', '1']]);
+    r('CONFIG', 'SET', 'hash-max-ziplist-entries', '128', 'hash-max-ziplist-value', '1');
+    r('HSET', 'long', 'f', 'vv');
+    expect(r('OBJECT', 'ENCODING', 'long')).toBe(bulk('hashtable'));
+    expect(r('OBJECT', 'ENCODING', 'h')).toBe(bulk('listpack'));
+  });
+
   test('argument errors, in the order Redis checks them', () => {
     const r = session();
     r('HSET', 'h', 'a', '1');

@@ -9,9 +9,19 @@ import { NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, WRONGTYPE, wrongArit
 import { incrByFloat, parseLongDouble } from './float-format.js';
 import { globMatch } from './glob.js';
 import { INVALID_CURSOR, parseScanArgs, parseScanCursor } from './scan-args.js';
+import { tunable } from './config.js';
 
-/** Hashes up to this size are listpack-encoded in Redis: HSCAN returns them whole. */
-const SMALL_HASH = 128;
+/**
+ * Whether Redis would hold this hash as a listpack: at most hash-max-listpack-entries
+ * fields, none of them (or their values) longer than hash-max-listpack-value.
+ * HSCAN returns such a hash whole, and OBJECT ENCODING names it.
+ */
+export function listpackEncoded(ctx: Ctx, h: Hash): boolean {
+  if (h.fields.size > Number(tunable(ctx.node, 'hash-max-listpack-entries'))) return false;
+  const maxValue = Number(tunable(ctx.node, 'hash-max-listpack-value'));
+  for (const [f, v] of h.fields) if (f.length > maxValue || v.length > maxValue) return false;
+  return true;
+}
 
 /** The hash at `key`: undefined when missing, null when the key holds another type. */
 export function lookupHash(ctx: Ctx, key: string): Hash | undefined | null {
@@ -169,8 +179,9 @@ export const hscan: Handler = (ctx, argv) => {
   if (typeof args === 'string') return args;
   const entries = [...h.fields];
   // Small hashes come back whole, whatever COUNT says, as from a listpack in Redis.
-  const start = entries.length <= SMALL_HASH ? 0 : args.cursor;
-  const end = entries.length <= SMALL_HASH ? entries.length : Math.min(entries.length, start + args.count);
+  const whole = listpackEncoded(ctx, h);
+  const start = whole ? 0 : args.cursor;
+  const end = whole ? entries.length : Math.min(entries.length, start + args.count);
   const flat: string[] = [];
   for (let i = start; i < end; i++) {
     const [f, v] = entries[i]!;

@@ -8,10 +8,10 @@
 
 import * as r from '../protocol/resp.js';
 import { parseLongLong } from '../protocol/numbers.js';
-import { Hash, type Value } from '../store/store.js';
+import type { Value } from '../store/store.js';
 import type { Ctx, Handler } from './types.js';
 import { NOT_INTEGER, SYNTAX } from './errors.js';
-import { tunable } from './config.js';
+import { listpackEncoded } from './hashes.js';
 
 /** Redis's OBJ_SHARED_INTEGERS: 0..9999 are shared objects whose refcount is INT_MAX. */
 const SHARED_INTEGERS = 10000;
@@ -30,16 +30,9 @@ function encoding(ctx: Ctx, v: Value): string {
     if (asLong(v) !== null) return 'int';
     return v.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
   }
-  return isListpack(ctx, v) ? 'listpack' : 'hashtable';
+  return listpackEncoded(ctx, v) ? 'listpack' : 'hashtable';
 }
 
-function isListpack(ctx: Ctx, h: Hash): boolean {
-  const maxEntries = Number(tunable(ctx.node, 'hash-max-listpack-entries'));
-  const maxValue = Number(tunable(ctx.node, 'hash-max-listpack-value'));
-  if (h.fields.size > maxEntries) return false;
-  for (const [f, val] of h.fields) if (f.length > maxValue || val.length > maxValue) return false;
-  return true;
-}
 
 /** An OBJECT subcommand: `answer` for the value at the key named by argv[2], nil when there is none. */
 function objectSubcommand(answer: (ctx: Ctx, v: Value) => r.Reply): Handler {
@@ -102,7 +95,7 @@ function valueSize(ctx: Ctx, v: Value): number {
     if (v.length <= EMBSTR_SIZE_LIMIT) return allocated(ROBJ + 3 + v.length + 1);
     return ROBJ + sdsSize(v.length);
   }
-  if (isListpack(ctx, v)) {
+  if (listpackEncoded(ctx, v)) {
     let bytes = 6 + 1; // header and end byte
     for (const [f, val] of v.fields) bytes += listpackEntry(f) + listpackEntry(val);
     return ROBJ + allocated(bytes);

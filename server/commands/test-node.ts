@@ -84,12 +84,15 @@ export function testSessions(opts: { clockAt?: number } = {}): (proto?: Proto) =
 }
 
 /**
- * Runs commands on `node` by name through the table, after the arity check the
- * dispatcher does first (so a wrong arity is a bug in the test, and says so).
+ * Runs commands on `node` by name through the table (a container's subcommand,
+ * such as CONFIG SET, by its second word), after the arity check the dispatcher
+ * does first (so a wrong arity is a bug in the test, and says so).
  */
 function commandRunner(node: TestNode): (...argv: string[]) => string {
   return (...argv) => {
-    const spec = lookupCommand(argv[0]!)!;
+    const container = lookupCommand(argv[0]!)!;
+    const sub = container.subcommands?.find((s) => s.name === `${container.name}|${argv[1]?.toLowerCase()}`);
+    const spec = sub ?? container;
     const n = argv.length;
     const arityOk = spec.arity > 0 ? n === spec.arity : n >= -spec.arity && n <= (spec.maxArgs ?? Infinity);
     if (!arityOk) throw new Error(`test bug: ${argv.join(' ')} has the wrong arity; the dispatcher refuses it first`);
