@@ -108,6 +108,7 @@ describe('KV.FWD and KV.LOCAL from a peer', () => {
     expect(run(p, 'KV.LOCAL', '23', 'DBSIZE')).toBe(malformed('KV.LOCAL', "protocol must be 2 or 3, got '23'"));
     expect(run(p, 'KV.LOCAL', '2')).toBe(malformed('KV.LOCAL', 'expected <proto> <command...>'));
     expect(run(p, 'KV.LOCAL', '2', 'GET')).toBe("-ERR wrong number of arguments for 'get' command\r\n");
+    expect(run(p, 'KV.LOCAL', '2', 'WATCH', 'k')).toBe(malformed('KV.LOCAL', "'watch' does not run on one node's keys"));
   });
 });
 

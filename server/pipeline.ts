@@ -176,7 +176,9 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     const spec = resolve(inner);
     if (typeof spec === 'string') return spec;
     if (!arityOk(spec, inner.length)) return wrongArity(spec.name);
-    return spec.run!({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, inner);
+    // WATCH is all routing and has nothing to run on one node's keys alone.
+    if (spec.run === undefined) return malformed('KV.LOCAL', `'${spec.name}' does not run on one node's keys`);
+    return spec.run({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, inner);
   }
   if (name === 'kv.tx') return transactionFromPeer(host, client, argv);
   // Other internal commands are keyed: reached inside KV.FWD, routed by this node's table.
