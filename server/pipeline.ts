@@ -47,7 +47,13 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
   const stats = client.peer === null ? statsOf(host.view) : null;
   const spec = resolve(argv);
   if (typeof spec === 'string') {
-    stats?.errorReply(spec);
+    if (stats !== null) {
+      // A container without its subcommand (CONFIG alone) is a rejected call of the
+      // container, as Redis counts it; an unknown command or subcommand is no command's.
+      const container = argv.length === 1 ? lookupCommand(cmd) : undefined;
+      if (container !== undefined) stats.rejected(container.name, spec);
+      else stats.errorReply(spec);
+    }
     if (client.multi !== null) client.multiFailed = true;
     return spec;
   }
@@ -62,7 +68,7 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
   if (client.multi !== null && !runsImmediatelyInMulti(spec.name)) {
     if (spec.name === 'watch') {
       const reply = r.error('ERR WATCH inside MULTI is not allowed');
-      stats?.called(spec.name, 0, reply, false);
+      stats?.called(spec.name, 0, reply, stats.trackLatency);
       return reply;
     }
     client.multi.push({ spec, argv });

@@ -42,17 +42,20 @@ export class CommandStats {
   called(name: string, usec: number, reply: AnyReply, trackLatency: boolean): void {
     const c = this.counters(name);
     c.calls++;
-    c.usec += usec;
+    // Redis adds whole microseconds per call (ustime() differences), so usec_per_call is their mean.
+    c.usec += Math.round(usec);
     if (typeof reply === 'string' && reply.charCodeAt(0) === 45 /* '-' */) {
       c.failed++;
       this.errorReply(reply);
     }
     if (trackLatency) {
+      // Redis's histogram starts at 1 ns: the quickest call reads 0.001 us, never 0.
+      const sample = Math.max(usec, 0.001);
       c.seen++;
-      if (c.samples.length < MAX_SAMPLES) c.samples.push(usec);
+      if (c.samples.length < MAX_SAMPLES) c.samples.push(sample);
       else {
         const k = Math.floor(Math.random() * c.seen);
-        if (k < MAX_SAMPLES) c.samples[k] = usec;
+        if (k < MAX_SAMPLES) c.samples[k] = sample;
       }
     }
   }
@@ -93,7 +96,7 @@ export class CommandStats {
     for (const [name, c] of this.commands) {
       if (c.calls === 0 && c.rejected === 0 && c.failed === 0) continue;
       const perCall = c.calls === 0 ? 0 : c.usec / c.calls;
-      out += `cmdstat_${name}:calls=${c.calls},usec=${Math.round(c.usec)},usec_per_call=${perCall.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}\r\n`;
+      out += `cmdstat_${name}:calls=${c.calls},usec=${c.usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}\r\n`;
     }
     return out;
   }
