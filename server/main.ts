@@ -50,6 +50,14 @@ async function runOne(cfg: ClusterConfig, name: string, requirepass: string | nu
   if (requirepass !== null) settings.set('requirepass', Buffer.from(requirepass, 'utf8').toString('latin1'));
   const secret = resolveSecret(settings, cfg.file);
   const node = new KvNode({ ...nodeConfig, settings }, { secret });
+  // The last resort: every request already fails alone (a throw in a command, a
+  // callback or a promise becomes that request's error reply), so reaching these
+  // is a bug. It is logged, and the node stays up for its other clients rather
+  // than drop every bucket it holds.
+  process.on('uncaughtException', (e: Error) => node.log(`BUG: uncaught exception, node kept running: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e: unknown) =>
+    node.log(`BUG: unhandled promise rejection, node kept running: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  );
   await node.start();
   process.stdout.write(node.banner() + '\n');
   let stopping = false;

@@ -3,7 +3,7 @@
 // commands see. Start with `new KvNode(config).start()`.
 
 import net from 'node:net';
-import type { NodeConfig } from './cluster/config.js';
+import { checkSetting, type NodeConfig } from './cluster/config.js';
 import { describeTable } from './cluster/router.js';
 import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
@@ -119,10 +119,10 @@ export class KvNode implements ConnectionHost {
   private setConfig(name: string, value: string): string | null {
     const settable = ['requirepass', 'maxclients', 'proto-max-bulk-len', 'client-query-buffer-limit', 'client-output-buffer-limit', 'timeout'];
     if (!settable.includes(name)) return `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
-    if (name !== 'requirepass' && !/^\d+$/.test(value)) {
-      return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`;
-    }
-    this.settings.set(name, value);
+    // One rule for the file and CONFIG SET: the same bounds, units and words.
+    const checked = checkSetting(name, value);
+    if ('error' in checked) return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${checked.error}`;
+    this.settings.set(name, checked.value);
     return null;
   }
 

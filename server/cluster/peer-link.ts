@@ -29,6 +29,10 @@ interface Pending {
 export type LinkState = 'idle' | 'connecting' | 'up' | 'down';
 
 const BACKOFF_MIN_MS = 100;
+/** Requests are joined into one string up to this size, then written as they are. */
+const OUT_PIECE = 1 << 20;
+/** A timeout check that waited this long for its turn found the loop busy, and waits for one more read. */
+const STALL_MS = 20;
 const BACKOFF_MAX_MS = 5000;
 
 export function encodeCommand(argv: readonly string[]): string {
@@ -54,7 +58,9 @@ export class PeerLink {
   private hello: Pending | null = null;
   private keepUp = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private out = '';
+  /** Requests not yet written: pieces, then the small ones being joined. */
+  private out: string[] = [];
+  private outSmall = '';
   private flushScheduled = false;
   private backoff = BACKOFF_MIN_MS;
   private retryAt = 0;
@@ -83,22 +89,49 @@ export class PeerLink {
       return;
     }
     if (this.socket === null) this.connect();
-    this.pending.push({ cb, sentAt: Date.now() });
+    this.pending.push({ cb, sentAt: 0 });
     this.sent++;
     this.write(encodeCommand(argv));
   }
 
-  /** Forwarded requests of one tick go out in one write. */
+  /**
+   * Forwarded requests of one tick go out together: small ones joined, big
+   * ones (a forwarded 200 MB SET) as they are, never one string past V8's
+   * limit. A request's clock starts when it is written, not when it was
+   * queued behind a long command on this node.
+   */
   private write(data: string): void {
-    this.out += data;
+    if (data.length >= OUT_PIECE) {
+      if (this.outSmall.length > 0) this.out.push(this.outSmall);
+      this.outSmall = '';
+      this.out.push(data);
+    } else {
+      this.outSmall += data;
+      if (this.outSmall.length >= OUT_PIECE) {
+        this.out.push(this.outSmall);
+        this.outSmall = '';
+      }
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => {
-        this.flushScheduled = false;
-        if (this.socket && this.out.length > 0) this.socket.write(this.out, 'latin1');
-        this.out = '';
-      });
+      process.nextTick(() => this.flush());
     }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outSmall.length > 0) this.out.push(this.outSmall);
+    this.outSmall = '';
+    const batch = this.out;
+    this.out = [];
+    const socket = this.socket;
+    if (socket === null || batch.length === 0) return;
+    if (batch.length > 1) socket.cork();
+    for (const piece of batch) socket.write(piece, 'latin1');
+    if (batch.length > 1) socket.uncork();
+    // The unsent requests are the newest: stamp them from the end.
+    const now = Date.now();
+    for (let i = this.pending.length - 1; i >= this.head && this.pending[i]!.sentAt === 0; i--) this.pending[i]!.sentAt = now;
   }
 
   private connect(): void {
@@ -128,7 +161,10 @@ export class PeerLink {
       sentAt: Date.now(),
     });
     this.pending.push(hello);
-    this.out = encodeCommand(['KV.HELLO', this.opts.secret, this.opts.self]) + this.out;
+    // First on the wire, before any request queued while the link was down.
+    if (this.outSmall.length > 0) this.out.push(this.outSmall);
+    this.outSmall = '';
+    this.out.unshift(encodeCommand(['KV.HELLO', this.opts.secret, this.opts.self]));
     this.write(''); // sent as soon as the socket connects, with or without requests behind it
     this.splitter = new ReplySplitter(
       (reply) => this.onReply(reply),
@@ -176,7 +212,8 @@ export class PeerLink {
     const wasUp = this.state === 'up';
     this.socket = null;
     this.splitter = null;
-    this.out = '';
+    this.out = [];
+    this.outSmall = '';
     if (this.state !== 'down') this.downSince = Date.now();
     this.state = 'down';
     const waiting = this.pending.slice(this.head);
@@ -212,12 +249,18 @@ export class PeerLink {
    * comes before socket reads in Node's loop, so after a long busy stretch a
    * reply already waiting in the socket would otherwise be blamed as late.
    */
-  private queueExpiry(): void {
+  private queueExpiry(deferred = false): void {
     if (this.expiryQueued) return;
     this.expiryQueued = true;
+    const queuedAt = Date.now();
     setImmediate(() => {
       this.expiryQueued = false;
-      this.expireRequests();
+      // The loop was busy between the queueing and now (a long command ran in
+      // this poll phase): check once more after the next poll, which reads
+      // what the peer sent meanwhile. Once only, so a loop that is always busy
+      // still times requests out.
+      if (!deferred && Date.now() - queuedAt > STALL_MS) this.queueExpiry(true);
+      else this.expireRequests();
     });
   }
 
@@ -232,7 +275,7 @@ export class PeerLink {
     if (this.heardAt <= limit || this.state !== 'up') {
       for (let i = this.head; i < this.pending.length; i++) {
         const p = this.pending[i]!;
-        if (p.sentAt > limit) break;
+        if (p.sentAt > limit || p.sentAt === 0) break; // not yet late, or not yet written
         if (p.cb) {
           const cb = p.cb;
           p.cb = null;
