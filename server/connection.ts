@@ -88,8 +88,10 @@ export class Connection {
     // request over them fails alone instead of closing the link for everyone).
     const state = this.state;
     this.decoder = new RequestDecoder((argv) => this.onRequest(argv), {
+      // A value is held as one JS string, so nothing longer than V8's longest
+      // (512 MB - 24 bytes) is taken, whatever proto-max-bulk-len says.
       get maxBulkLen() {
-        return state.peer === null ? host.setting('proto-max-bulk-len') : MAX_STRING_LENGTH;
+        return state.peer === null ? Math.min(host.setting('proto-max-bulk-len'), MAX_STRING_LENGTH) : MAX_STRING_LENGTH;
       },
       get maxQueryBuffer() {
         return state.peer === null ? host.setting('client-query-buffer-limit') : Infinity;

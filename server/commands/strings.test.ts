@@ -462,6 +462,16 @@ describe('APPEND, STRLEN', () => {
     expect(r('APPEND', 'h', 'x')).toBe(WRONGTYPE);
   });
 
+  test('APPEND past the longest string is refused before anything is joined', () => {
+    const r = session();
+    const third = 'x'.repeat(200 * 1024 * 1024);
+    r('SET', 'big', third);
+    expect(r('APPEND', 'big', third)).toBe(int(2 * third.length));
+    // 600 MB would pass V8's limit (and Redis's 512 MB): the error, not a thrown RangeError.
+    expect(r('APPEND', 'big', third)).toBe('-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+    expect(r('STRLEN', 'big')).toBe(int(2 * third.length));
+  });
+
   test('STRLEN: bytes, 0 when missing, WRONGTYPE on a hash', () => {
     const r = session();
     r('SET', 'num', '12345');

@@ -232,8 +232,9 @@ export const incrbyfloat: Handler = (ctx, argv) => {
 export const append: Handler = (ctx, argv) => {
   const old = lookupString(ctx, argv[1]!);
   if (old === WRONG) return WRONGTYPE;
+  // Checked before joining: past V8's limit the join itself would throw.
+  if ((old?.length ?? 0) + argv[2]!.length > MAX_STRING) return STRING_TOO_LONG;
   const next = (old ?? '') + argv[2]!;
-  if (next.length > MAX_STRING) return STRING_TOO_LONG;
   ctx.node.store.set(argv[1]!, next, KEEP_TTL);
   return r.integer(next.length);
 };
