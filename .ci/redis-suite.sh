@@ -4,7 +4,8 @@
 # cluster, and prints both summaries. It reports, it does not gate: failing
 # tests still exit 0 (most fail on commands and types kv does not have yet), but
 # a node that dies during the run exits 1. Needs a built tree (npm run build)
-# and tclsh. Logs: $REDIS_SUITE_LOGS (default: a temporary directory), per target.
+# and tclsh. Logs (the suite's per unit and target, and each node's): $REDIS_SUITE_LOGS,
+# by default a new directory under /tmp that is kept and named at the end.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 suite="$root/../shared/redis-suite"
@@ -18,7 +19,8 @@ UNITS=(unit/type/string unit/type/incr unit/type/hash unit/keyspace unit/expire 
   unit/info-command unit/info unit/quit unit/scan unit/other unit/auth unit/querybuf)
 
 work=$(mktemp -d)
-logs=${REDIS_SUITE_LOGS:-$work/logs}
+logs=${REDIS_SUITE_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/kv-redis-suite.XXXXXX")}
+mkdir -p "$logs"
 pids=()
 stop_nodes() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
@@ -51,7 +53,7 @@ EOF
 
 declare -A node_pid
 start_node() { # conf name port
-  node dist/server/main.js --config "$1" --name "$2" >"$work/$2.log" 2>&1 &
+  node dist/server/main.js --config "$1" --name "$2" >"$logs/$2.log" 2>&1 &
   node_pid[$2]=$!
   pids+=("$!")
   for _ in $(seq 100); do
@@ -59,7 +61,7 @@ start_node() { # conf name port
     kill -0 "${node_pid[$2]}" 2>/dev/null || break
     sleep 0.1
   done
-  echo "redis-suite: node $2 did not start:"; cat "$work/$2.log"; return 1
+  echo "redis-suite: node $2 did not start:"; cat "$logs/$2.log"; return 1
 }
 
 crashed=()
@@ -68,7 +70,7 @@ check_alive() {
     if ! kill -0 "${node_pid[$name]}" 2>/dev/null; then
       crashed+=("$name")
       echo "redis-suite: node $name is not running any more; its log ends with:"
-      tail -n 20 "$work/$name.log" | sed 's/^/    /'
+      tail -n 20 "$logs/$name.log" | sed 's/^/    /'
     fi
   done
 }
