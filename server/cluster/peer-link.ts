@@ -91,7 +91,22 @@ export class PeerLink {
     if (this.socket === null) this.connect();
     this.pending.push({ cb, sentAt: 0 });
     this.sent++;
-    this.write(encodeCommand(argv));
+    // Big arguments (a forwarded 200 MB SET) are written as they are, not copied into one string.
+    let small = '*' + argv.length + '\r\n';
+    for (const a of argv) {
+      if (a.length < OUT_PIECE) {
+        small += '$' + a.length + '\r\n' + a + '\r\n';
+        if (small.length >= OUT_PIECE) {
+          this.write(small);
+          small = '';
+        }
+        continue;
+      }
+      this.write(small + '$' + a.length + '\r\n');
+      this.write(a);
+      small = '\r\n';
+    }
+    this.write(small);
   }
 
   /**
