@@ -13,21 +13,25 @@ import { startNodes, startRedis, startTarget } from './lib/targets.js';
 
 const MB = 1024 * 1024;
 
-interface Row {
-  figure: string;
-  target: string;
-  result: string;
-}
+const COLUMNS = {
+  hop: 'kv through a hop',
+  owner: 'kv on the owner',
+  redis: 'redis-server',
+  nutcracker: 'nutcracker → redis-server',
+} as const;
+type Column = keyof typeof COLUMNS;
 
-const rows: Row[] = [];
+/** Figures in the order measured, each with a cell per target. */
+const figures = new Map<string, Partial<Record<Column, string>>>();
 
 function log(msg: string): void {
   process.stderr.write(`[hostile] ${msg}\n`);
 }
 
-function record(figure: string, target: string, result: string): void {
-  rows.push({ figure, target, result });
-  log(`${figure} — ${target}: ${result}`);
+function record(figure: string, column: Column, result: string): void {
+  if (!figures.has(figure)) figures.set(figure, {});
+  figures.get(figure)![column] = result;
+  log(`${figure} — ${COLUMNS[column]}: ${result}`);
 }
 
 async function connect(port: number): Promise<net.Socket> {
@@ -154,9 +158,9 @@ async function bystanderBesidePipeliner(port: number, key: string, seconds: numb
   by.destroy();
   const lost = sentAt.length - latencies.length;
   return (
-    `p50 ${percentile(latencies, 50).toFixed(1)} / p99 ${percentile(latencies, 99).toFixed(1)} ms` +
+    `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} ms` +
     `${lost ? `, ${lost} of ${sentAt.length} unanswered` : ''}${byErrors ? `, ${byErrors} errors` : ''}` +
-    ` (pipeliner ${(rate / 1000).toFixed(0)}k GET/s${pipeErrors ? `, ${pipeErrors} errors: ${firstError}` : ''})`
+    ` (pipeliner ${(rate / 1000).toFixed(0)}k GET/s${pipeErrors ? `, ${pipeErrors} errors: ${firstError.slice(0, 60)}` : ''})`
   );
 }
 
@@ -175,7 +179,7 @@ async function timeGet(port: number, key: string, size: number, timeoutMs = 60_0
       got += d.length;
       if (first.startsWith('-') && first.includes('\r\n')) {
         clearTimeout(timer);
-        resolve(`error after ${(performance.now() - started).toFixed(0)} ms: ${first.slice(1, first.indexOf('\r\n'))}`);
+        resolve(`error after ${(performance.now() - started).toFixed(0)} ms: ${first.slice(1, first.indexOf('\r\n')).slice(0, 70)}`);
       } else if (got >= total) {
         clearTimeout(timer);
         resolve(first.startsWith(header) ? `${(performance.now() - started).toFixed(0)} ms` : `unexpected reply ${JSON.stringify(first.slice(0, 40))}`);
@@ -198,7 +202,8 @@ async function timeCommand(port: number, argv: string[], timeoutMs: number): Pro
     const timer = setTimeout(() => resolve(`no reply after ${timeoutMs} ms`), timeoutMs);
     s.once('data', (d: Buffer) => {
       clearTimeout(timer);
-      resolve(`${(performance.now() - started).toFixed(1)} ms (${JSON.stringify(d.toString('latin1').trimEnd().slice(0, 40))})`);
+      const reply = d.toString('latin1').trimEnd();
+      resolve(`${(performance.now() - started).toFixed(1)} ms${reply === '*0' ? '' : ` (${JSON.stringify(reply.slice(0, 40))})`}`);
     });
     s.write(encode(argv), 'latin1');
   });
@@ -245,10 +250,8 @@ async function bytesAfterProtocolError(port: number): Promise<string> {
   await sleep(50);
   const read = (await netInput(port)) - before - encode(['INFO', 'stats']).length - bad.length;
   const kb = (n: number): string => `${(n / 1024).toFixed(0)} KB`;
-  return (
-    `${kb(read)} read by the server (the client's kernel took ${kb(written)}); ` +
-    `${closed ? `closed after ${closedAfter} ms` : 'still open after 5 s'}; reply ${JSON.stringify(reply.trimEnd().slice(0, 50))}`
-  );
+  log(`port ${port}: the client's kernel took ${kb(written)}; reply ${JSON.stringify(reply.trimEnd().slice(0, 60))}`);
+  return `${kb(read)}, ${closed ? `closed after ${closedAfter} ms` : 'still open after 5 s'}`;
 }
 
 interface Ports {
@@ -260,11 +263,11 @@ interface Ports {
 
 const FIGURES: Record<string, (p: Ports, seconds: number) => Promise<void>> = {
   async bystander(p, seconds) {
-    const figure = `bystander GET every 50 ms beside a pipeliner (10,000 GETs in flight, ${seconds} s)`;
-    record(figure, 'kv through a hop (key on bar, via foo)', await bystanderBesidePipeliner(p.foo, 'zby', seconds));
-    record(figure, 'kv local (key on foo)', await bystanderBesidePipeliner(p.foo, 'aby', seconds));
-    record(figure, 'redis-server', await bystanderBesidePipeliner(p.redis, 'zby', seconds));
-    record(figure, 'nutcracker → redis-server', await bystanderBesidePipeliner(p.nutcracker, 'zby', seconds));
+    const figure = `bystander's GET every 50 ms beside a pipeliner of 10,000 GETs in flight (${seconds} s): p50 / p99`;
+    record(figure, 'hop', await bystanderBesidePipeliner(p.foo, 'zby', seconds));
+    record(figure, 'owner', await bystanderBesidePipeliner(p.foo, 'aby', seconds));
+    record(figure, 'redis', await bystanderBesidePipeliner(p.redis, 'zby', seconds));
+    record(figure, 'nutcracker', await bystanderBesidePipeliner(p.nutcracker, 'zby', seconds));
   },
 
   async get60(p) {
@@ -277,15 +280,15 @@ const FIGURES: Record<string, (p: Ports, seconds: number) => Promise<void>> = {
       return /^\d+ ms$/.test(a) && /^\d+ ms$/.test(b) ? `${Math.min(parseInt(a), parseInt(b))} ms` : `${a}; ${b}`;
     };
     const figure = 'GET of a 60 MB value, read whole (best of 2)';
-    record(figure, 'kv through a hop (via foo)', await best(p.foo));
-    record(figure, 'kv direct from the owner (bar)', await best(p.bar));
-    record(figure, 'redis-server', await best(p.redis));
+    record(figure, 'hop', await best(p.foo));
+    record(figure, 'owner', await best(p.bar));
+    record(figure, 'redis', await best(p.redis));
   },
 
   async desync(p) {
-    const figure = 'input taken after a protocol error (`*1 $abc`, then garbage streamed)';
-    record(figure, 'kv (foo)', await bytesAfterProtocolError(p.foo));
-    record(figure, 'redis-server', await bytesAfterProtocolError(p.redis));
+    const figure = 'input read after a protocol error (`*1 $abc`, then garbage streamed)';
+    record(figure, 'owner', await bytesAfterProtocolError(p.foo));
+    record(figure, 'redis', await bytesAfterProtocolError(p.redis));
   },
 
   // Last by default: on a matcher without the CVE-2022-36021 bound it never returns.
@@ -294,9 +297,9 @@ const FIGURES: Record<string, (p: Ports, seconds: number) => Promise<void>> = {
     await command(p.foo, 'SET', forty, 'x');
     await command(p.redis, 'SET', forty, 'x');
     const pattern = 'a*'.repeat(20) + 'b';
-    const figure = 'KEYS a*a*…*b (20 stars) with a key of 40 a’s';
-    record(figure, 'kv (via foo, both nodes)', await timeCommand(p.foo, ['KEYS', pattern], 10_000));
-    record(figure, 'redis-server', await timeCommand(p.redis, ['KEYS', pattern], 10_000));
+    const figure = 'KEYS a\\*a\\*…\\*b (20 stars) with a key of 40 a’s (kv: cluster-wide, via foo)';
+    record(figure, 'owner', await timeCommand(p.foo, ['KEYS', pattern], 10_000));
+    record(figure, 'redis', await timeCommand(p.redis, ['KEYS', pattern], 10_000));
   },
 };
 
@@ -321,8 +324,9 @@ async function main(): Promise<void> {
   }
   for (const name of Object.keys(FIGURES)) if (only.includes(name)) await FIGURES[name]!(ports, seconds);
 
-  const out = ['| figure | target | result |', '|---|---|---|'];
-  for (const r of rows) out.push(`| ${r.figure} | ${r.target} | ${r.result} |`);
+  const columns = Object.keys(COLUMNS) as Column[];
+  const out = [`| figure | ${columns.map((c) => COLUMNS[c]).join(' | ')} |`, `|---|${columns.map(() => '--:').join('|')}|`];
+  for (const [figure, cells] of figures) out.push(`| ${figure} | ${columns.map((c) => cells[c] ?? '–').join(' | ')} |`);
   process.stdout.write('\n' + out.join('\n') + '\n');
 }
 
