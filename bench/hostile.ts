@@ -4,7 +4,7 @@
 // and, where it makes sense, on redis-server (and nutcracker in front of it):
 // a bystander's latency beside a pipelining client, a 60 MB GET through a hop
 // and direct, KEYS with 20 stars, and the bytes a node takes in after a
-// protocol error before it closes. Prints a markdown table; about a minute.
+// protocol error before it closes. Prints a markdown table; under a minute.
 
 import net from 'node:net';
 import { removeWorkDir, sleep, stopAll } from './lib/proc.js';
