@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveBinary, startCluster, startRedis, startSingleNode, type ExternalServer, type TestCluster } from '../../client-tests/support/servers.js';
 import { Differential, bulkText, type Compare, type Step } from '../../client-tests/support/differential.js';
+import { RawClient } from '../../client-tests/support/raw.js';
 
 let redis: ExternalServer;
 let single: TestCluster;
@@ -218,6 +219,22 @@ describe.skipIf(!haveBinary('redis-server'))('housekeeping commands against redi
   });
   afterAll(async () => {
     await Promise.all([redis?.stop(), single?.stop(), two?.stop()]);
+  });
+
+  test('CONFIG SET of a setting only cluster.conf changes: its own value is accepted, another is immutable', async () => {
+    const c = await RawClient.connect(single.ports['solo']!);
+    try {
+      const port = String(single.ports['solo']!);
+      const immutable = (name: string): string => `-ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config\r\n`;
+      expect(await c.command('CONFIG', 'SET', 'port', port, 'forward-timeout', '1000', 'bind', '127.0.0.1')).toBe('+OK\r\n');
+      expect(await c.command('CONFIG', 'SET', 'forward-timeout', '5')).toBe(immutable('forward-timeout'));
+      // All or nothing: maxclients, set before the refused port, is put back.
+      expect(await c.command('CONFIG', 'SET', 'maxclients', '50', 'PORT', '1')).toBe(immutable('PORT'));
+      expect(await c.command('CONFIG', 'GET', 'maxclients')).toBe('*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n');
+      expect(await c.command('CONFIG', 'SET', 'nosuch', '1')).toBe("-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n");
+    } finally {
+      c.close();
+    }
   });
 
   for (const target of TARGETS) {

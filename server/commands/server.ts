@@ -291,7 +291,7 @@ export const configGet: Handler = (ctx, argv) => {
 export const configSet: Handler = (ctx, argv) => {
   if (argv.length % 2 === 1) return SYNTAX;
   const names = new Set<string>();
-  const changes: [string, string][] = [];
+  const changes: [name: string, value: string, given: string][] = [];
   // Checked up front, applied only once the node's own settings all took.
   const tunableChanges: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) {
@@ -311,15 +311,23 @@ export const configSet: Handler = (ctx, argv) => {
       tunableChanges.push([name, value]);
       continue;
     }
-    changes.push([name, value]);
+    changes.push([name, value, argv[i]!]);
   }
   const applied: [string, string][] = [];
-  for (const [name, value] of changes) {
+  for (const [name, value, given] of changes) {
     const before = ctx.node.config().get(name);
+    // Setting a parameter to the value it has changes nothing, even one only
+    // cluster.conf can change (port, forward-timeout): Redis's CONFIG sanity
+    // test sets every parameter CONFIG GET shows to its own value.
+    if (before === value) continue;
     const err = ctx.node.setConfig(name, value);
     if (err !== null) {
       // Redis applies all or nothing: put back what this call already changed.
       for (const [n, v] of applied.reverse()) ctx.node.setConfig(n, v);
+      // A parameter CONFIG GET shows but the node does not take at run time is immutable, in Redis's words.
+      if (before !== undefined && err.startsWith('ERR Unknown option')) {
+        return r.error(`ERR CONFIG SET failed (possibly related to argument '${given}') - can't set immutable config`);
+      }
       return r.error(err);
     }
     if (before !== undefined) applied.push([name, before]);
