@@ -33,7 +33,6 @@ function encoding(ctx: Ctx, v: Value): string {
   return listpackEncoded(ctx, v) ? 'listpack' : 'hashtable';
 }
 
-
 /** An OBJECT subcommand: `answer` for the value at the key named by argv[2], nil when there is none. */
 function objectSubcommand(answer: (ctx: Ctx, v: Value) => r.Reply): Handler {
   return (ctx, argv) => {
