@@ -2,6 +2,7 @@
 // divergent tables, loops, split multi-key commands, cluster-wide keyspace
 // commands, cross-node RENAME, and the internal links' authentication.
 
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
 import { SECRET, startCluster, type TestCluster } from './support/servers.js';
@@ -71,6 +72,19 @@ describe('two nodes: a-m on foo, n-z on bar', () => {
       expect(results![2 * i]).toEqual([null, 'OK']);
       expect(results![2 * i + 1]).toEqual([null, String(i)]);
     }
+  });
+
+  test('a client that shuts its side after its requests still gets every reply, forwarded ones too', async () => {
+    await foo.set('zhalf', 'v');
+    const got = await new Promise<string>((resolve, reject) => {
+      const s = net.connect({ port: cluster.ports['foo']!, host: '127.0.0.1', allowHalfOpen: true });
+      let bytes = '';
+      s.on('data', (d: Buffer) => (bytes += d.toString('latin1')));
+      s.on('close', () => resolve(bytes));
+      s.on('error', reject);
+      s.on('connect', () => s.end('GET zhalf\r\n*2\r\n$3\r\nGET\r\n$5\r\nzhalf\r\nPING\r\n'));
+    });
+    expect(got).toBe('$1\r\nv\r\n$1\r\nv\r\n+PONG\r\n');
   });
 
   test('MSET/MGET/EXISTS/DEL split across nodes and merge in order', async () => {

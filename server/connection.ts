@@ -10,7 +10,7 @@
 // megabytes. Only this module and the node's listener touch client sockets.
 
 import type net from 'node:net';
-import { RequestDecoder } from './protocol/request-decoder.js';
+import { QUERY_BUFFER_LIMIT, RequestDecoder } from './protocol/request-decoder.js';
 import { MAX_STRING_LENGTH } from './protocol/reply-framer.js';
 import * as r from './protocol/resp.js';
 import type { ClientState } from './commands/types.js';
@@ -88,10 +88,8 @@ export class Connection {
     // request over them fails alone instead of closing the link for everyone).
     const state = this.state;
     this.decoder = new RequestDecoder((argv) => this.onRequest(argv), {
-      // A value is held as one JS string, so nothing longer than V8's longest
-      // (512 MB - 24 bytes) is taken, whatever proto-max-bulk-len says.
       get maxBulkLen() {
-        return state.peer === null ? Math.min(host.setting('proto-max-bulk-len'), MAX_STRING_LENGTH) : MAX_STRING_LENGTH;
+        return state.peer === null ? host.setting('proto-max-bulk-len') : MAX_STRING_LENGTH;
       },
       get maxQueryBuffer() {
         return state.peer === null ? host.setting('client-query-buffer-limit') : Infinity;
@@ -107,6 +105,11 @@ export class Connection {
       });
     }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // The client sent all it will: answer what it asked, then close.
+    socket.on('end', () => this.inOrder(() => {
+      this.closeAfterReplies();
+      this.flush();
+    }));
     socket.on('error', () => {
       /* reset by peer etc.: 'close' follows */
     });
@@ -129,6 +132,9 @@ export class Connection {
           this.push(r.error('ERR ' + err));
         } else {
           this.host.log(`client ${this.state.remoteAddress} closed: ${err}`, hostOf(this.state.remoteAddress));
+          // Redis closes silently at the query buffer limit; anything else (a value one
+          // byte past what a JS string holds, say) is at least told why.
+          if (err !== QUERY_BUFFER_LIMIT) this.push(r.error('ERR ' + err));
         }
         this.closeAfterReplies();
       });

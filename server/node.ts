@@ -190,7 +190,9 @@ export class KvNode implements ConnectionHost {
     if (!LOOPBACK.test(host) && !this.passwordRequired()) {
       this.log(`WARNING: node ${name} listens on ${host}, beyond loopback, and no requirepass is set: anyone who can reach ${host}:${port} can read and write every key.`);
     }
-    const server = net.createServer((socket) => this.accept(socket));
+    // Half-open: a client that shuts down its side after its requests (a script
+    // piping into a socket) still gets every reply, the forwarded ones too.
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => {
