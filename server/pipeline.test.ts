@@ -156,6 +156,21 @@ describe('command statistics', () => {
     expect(line(stats.commandstats(), 'cmdstat_exec:')).toMatch(/calls=1,.*failed_calls=1$/);
   });
 
+  test('a busy command is timed on a sample of its calls, but every call is counted', () => {
+    const { run, host: h } = host();
+    const c = testClient();
+    run(c, 'SET', 'k', 'v');
+    for (let i = 0; i < 2000; i++) run(c, 'GET', 'k');
+    run(c, 'CONFIG', 'RESETSTAT');
+    for (let i = 0; i < 1000; i++) run(c, 'GET', 'k');
+    const stats = statsOf(h.view);
+    const get = line(stats.commandstats(), 'cmdstat_get:')!;
+    expect(get).toMatch(/^cmdstat_get:calls=1000,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=0$/);
+    // The reset zeroed the counters CONFIG RESETSTAT itself was holding: its own call counts.
+    expect(line(stats.commandstats(), 'cmdstat_config|resetstat:')).toMatch(/^cmdstat_config\|resetstat:calls=1,/);
+    expect(line(stats.latencystats([50]), 'latency_percentiles_usec_get:')).toMatch(/^latency_percentiles_usec_get:p50=\d+\.\d{3}$/);
+  });
+
   test('requests forwarded from a peer are counted where the client sent them, not again here', () => {
     const { run, host: h } = host();
     run(peer(), 'KV.FWD', '2', 'foo', 'GET', 'k');

@@ -8,7 +8,7 @@ import { lookupCommand } from './commands/table.js';
 import { NOAUTH, unknownCommand, unknownSubcommand, wrongArity } from './commands/errors.js';
 import type { MaybeAsync, RoutingStage } from './cluster/routing-stage.js';
 import { NOT_IN_MULTI, runsImmediatelyInMulti } from './commands/transactions.js';
-import { statsOf, type CommandStats } from './commands/command-stats.js';
+import { statsOf, type CommandCounters, type CommandStats } from './commands/command-stats.js';
 import { arrayElements } from './protocol/reply-framer.js';
 import { hostOf } from './oplog.js';
 
@@ -68,7 +68,7 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
   if (client.multi !== null && !runsImmediatelyInMulti(spec.name)) {
     if (spec.name === 'watch') {
       const reply = r.error('ERR WATCH inside MULTI is not allowed');
-      stats?.called(spec.name, 0, reply, stats.trackLatency);
+      stats?.called(stats.of(spec.name), 0, reply);
       return reply;
     }
     client.multi.push({ spec, argv });
@@ -78,26 +78,29 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
   if (stats === null) return host.routing.dispatch(ctx, spec, argv);
   // EXEC's reply holds its commands' replies: each is counted as its own call.
   const queued = spec.name === 'exec' ? client.multi : null;
-  const start = performance.now();
+  const counters = stats.of(spec.name);
+  const start = stats.timesNext(counters) ? performance.now() : -1;
   const reply = host.routing.dispatch(ctx, spec, argv);
   // The promise itself goes back (the connection tells multi-step ones by identity).
-  if (reply instanceof Promise) reply.then((rep) => countCall(stats, spec, queued, rep, start), () => {});
-  else countCall(stats, spec, queued, reply, start);
+  if (reply instanceof Promise) reply.then((rep) => countCall(stats, counters, queued, rep, start), () => {});
+  else countCall(stats, counters, queued, reply, start);
   return reply;
 }
 
-/** Counts a call, and for EXEC each queued command by its reply in EXEC's array (sharing EXEC's time). */
-function countCall(stats: CommandStats, spec: CommandSpec, queued: readonly QueuedCommand[] | null, reply: r.AnyReply, start: number): void {
-  const track = stats.trackLatency;
-  const usec = (performance.now() - start) * 1000;
+/**
+ * Counts a call (timed from `start`, or not when it is -1), and for EXEC each
+ * queued command by its reply in EXEC's array, sharing EXEC's time.
+ */
+function countCall(stats: CommandStats, counters: CommandCounters, queued: readonly QueuedCommand[] | null, reply: r.AnyReply, start: number): void {
+  const usec = start < 0 ? null : (performance.now() - start) * 1000;
   const inner = queued !== null && queued.length > 0 ? arrayElements(reply) : null;
   if (inner !== null && inner.length === queued!.length) {
-    const each = usec / (queued!.length + 1);
-    queued!.forEach((q, i) => stats.called(q.spec.name, each, inner[i]!, track));
-    stats.called(spec.name, each, reply, track);
+    const each = usec === null ? null : usec / (queued!.length + 1);
+    queued!.forEach((q, i) => stats.called(stats.of(q.spec.name), each, inner[i]!));
+    stats.called(counters, each, reply);
     return;
   }
-  stats.called(spec.name, usec, reply, track);
+  stats.called(counters, usec, reply);
 }
 
 /** Arity and authentication: the checks every command passes before it runs or is queued. */

@@ -5,6 +5,10 @@
 // (arity, authentication, a command not allowed in MULTI), and every error
 // reply. A command forwarded to another node is counted where the client sent
 // it, with the time until its reply came back. CONFIG RESETSTAT clears it all.
+// Reading the clock costs as much as running a GET here, so a busy command's
+// calls are timed one in TIME_EVERY once it has ALWAYS_TIMED timed calls: its
+// usec is then the timed calls' mean times its calls, and its percentiles come
+// from the timed calls, which Redis too keeps only as a sampled histogram.
 
 import type { AnyReply } from '../protocol/resp.js';
 import type { NodeView } from './types.js';
@@ -13,42 +17,61 @@ import type { NodeView } from './types.js';
 const MAX_SAMPLES = 1024;
 /** Redis stops tracking new error codes past this many (ERROR_STATS_NUMBER), so a flood of odd codes cannot grow memory. */
 const MAX_ERROR_CODES = 128;
+const ALWAYS_TIMED = 256;
+/** A power of two: which calls are timed is a mask of the call count. */
+const TIME_EVERY = 16;
 
-interface CommandCounters {
+/** One command's counters (cmdstat_<name>); the pipeline holds it across the call. */
+export interface CommandCounters {
   calls: number;
-  usec: number;
   rejected: number;
   failed: number;
-  /** Microseconds of calls: every call up to MAX_SAMPLES, then a uniform sample. */
+  /** Calls whose time was measured, and their whole microseconds. */
+  timed: number;
+  timedUsec: number;
+  /** Microseconds of timed calls: every one up to MAX_SAMPLES, then a uniform sample. */
   samples: number[];
   seen: number;
 }
 
 export class CommandStats {
-  private commands = new Map<string, CommandCounters>();
+  private readonly commands = new Map<string, CommandCounters>();
   private errors = new Map<string, number>();
   private errorsDisabled = false;
   totalErrorReplies = 0;
   /** CONFIG SET latency-tracking: whether calls feed latencystats (read on every call, so kept here). */
   trackLatency = true;
 
-  private counters(name: string): CommandCounters {
+  /** The counters of the command named `name` (lower case, "container|sub" for a subcommand). */
+  of(name: string): CommandCounters {
     let c = this.commands.get(name);
-    if (c === undefined) this.commands.set(name, (c = { calls: 0, usec: 0, rejected: 0, failed: 0, samples: [], seen: 0 }));
+    if (c === undefined) {
+      c = { calls: 0, rejected: 0, failed: 0, timed: 0, timedUsec: 0, samples: [], seen: 0 };
+      this.commands.set(name, c);
+    }
     return c;
   }
 
-  /** A command that ran; `reply` is its own reply (an error reply makes it a failed call). */
-  called(name: string, usec: number, reply: AnyReply, trackLatency: boolean): void {
-    const c = this.counters(name);
+  /** Whether the next call of `c` is to be timed. */
+  timesNext(c: CommandCounters): boolean {
+    return c.timed < ALWAYS_TIMED || (c.calls & (TIME_EVERY - 1)) === 0;
+  }
+
+  /**
+   * A command that ran, in `usec` microseconds (null: not timed); `reply` is its
+   * own reply (an error reply makes it a failed call).
+   */
+  called(c: CommandCounters, usec: number | null, reply: AnyReply): void {
     c.calls++;
-    // Redis adds whole microseconds per call (ustime() differences), so usec_per_call is their mean.
-    c.usec += Math.round(usec);
     if (typeof reply === 'string' && reply.charCodeAt(0) === 45 /* '-' */) {
       c.failed++;
       this.errorReply(reply);
     }
-    if (trackLatency) {
+    if (usec === null) return;
+    c.timed++;
+    // Redis adds whole microseconds per call (ustime() differences), so usec_per_call is their mean.
+    c.timedUsec += Math.round(usec);
+    if (this.trackLatency) {
       // Redis's histogram starts at 1 ns: the quickest call reads 0.001 us, never 0.
       const sample = Math.max(usec, 0.001);
       c.seen++;
@@ -62,7 +85,7 @@ export class CommandStats {
 
   /** A command refused before it ran (arity, NOAUTH, not allowed in MULTI). */
   rejected(name: string, reply: string): void {
-    this.counters(name).rejected++;
+    this.of(name).rejected++;
     this.errorReply(reply);
   }
 
@@ -84,7 +107,12 @@ export class CommandStats {
   }
 
   reset(): void {
-    this.commands = new Map();
+    // Zeroed in place, not replaced: a call in progress (CONFIG RESETSTAT itself)
+    // holds its counters and is counted after the reset, as in Redis.
+    for (const c of this.commands.values()) {
+      c.calls = c.rejected = c.failed = c.timed = c.timedUsec = c.seen = 0;
+      c.samples = [];
+    }
     this.errors = new Map();
     this.errorsDisabled = false;
     this.totalErrorReplies = 0;
@@ -95,8 +123,9 @@ export class CommandStats {
     let out = '';
     for (const [name, c] of this.commands) {
       if (c.calls === 0 && c.rejected === 0 && c.failed === 0) continue;
-      const perCall = c.calls === 0 ? 0 : c.usec / c.calls;
-      out += `cmdstat_${name}:calls=${c.calls},usec=${c.usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}\r\n`;
+      const usec = c.timed === c.calls ? c.timedUsec : Math.round((c.timedUsec / Math.max(1, c.timed)) * c.calls);
+      const perCall = c.calls === 0 ? 0 : usec / c.calls;
+      out += `cmdstat_${name}:calls=${c.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}\r\n`;
     }
     return out;
   }
