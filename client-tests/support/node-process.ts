@@ -32,6 +32,13 @@ export interface NodeProcess {
 
 const KEEP = 8 * 1024 * 1024;
 
+// Children still running when the test process exits (a test that timed out,
+// a worker torn down) are killed with it rather than left listening.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 const tempDirs = new Set<string>();
 
 /** A fresh temporary directory, removed by removeTempDirs(). */
@@ -97,19 +104,25 @@ export function spawnNode(confFile: string, name: string, port: number): NodePro
     if (errKept < KEEP) err.push(d);
     errKept += d.length;
   });
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  running.add(child);
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
     name,
     port,
     child,
     exited,
-    running,
+    running: isRunning,
     stdout: () => Buffer.concat(out).toString('latin1'),
     stderr: () => Buffer.concat(err).toString('latin1'),
     stderrBytes: () => errBytes,
     stop: async () => {
-      if (!running()) return;
+      if (!isRunning()) return;
       child.kill('SIGKILL');
       await exited;
     },
