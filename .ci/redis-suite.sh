@@ -3,7 +3,8 @@
 # there) against a single kv node and against the entry node of a two-node
 # cluster, and prints both summaries. It reports, it does not gate: failing
 # tests still exit 0 (most fail on commands and types kv does not have yet), but
-# a node that dies during the run exits 1. Needs a built tree (npm run build)
+# a node that dies during the run exits 1. redis-server runs the same units for
+# comparison when it is installed. Needs a built tree (npm run build)
 # and tclsh. Logs (the suite's per unit and target, and each node's): $REDIS_SUITE_LOGS,
 # by default a new directory under /tmp that is kept and named at the end.
 set -uo pipefail
@@ -29,13 +30,13 @@ stop_nodes() {
 }
 trap 'stop_nodes; rm -rf "$work"' EXIT
 
-# Three free ports from the kernel's ephemeral range (never 6379/6380, where a cluster may run).
+# Four free ports from the kernel's ephemeral range (never 6379/6380, where a cluster may run).
 mapfile -t ports < <(node -e '
   const net = require("node:net");
-  const servers = [0, 1, 2].map(() => net.createServer());
+  const servers = [0, 1, 2, 3].map(() => net.createServer());
   Promise.all(servers.map((s) => new Promise((ok) => s.listen(0, "127.0.0.1", () => ok(s.address().port)))))
     .then((ps) => { console.log(ps.join("\n")); servers.forEach((s) => s.close()); });')
-[ ${#ports[@]} -eq 3 ] || { echo "redis-suite: could not find free ports"; exit 1; }
+[ ${#ports[@]} -eq 4 ] || { echo "redis-suite: could not find free ports"; exit 1; }
 secret=$(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')
 
 cat >"$work/solo.conf" <<EOF
@@ -47,8 +48,8 @@ cat >"$work/two.conf" <<EOF
 secret $secret
 node foo 127.0.0.1:${ports[1]}
 node bar 127.0.0.1:${ports[2]}
-route a-m foo
-route n-z bar
+route 0x00-m foo
+route n-0xff bar
 EOF
 
 declare -A node_pid
@@ -92,8 +93,18 @@ run_suite cluster-entry "${ports[1]}" "$logs/cluster-entry"
 check_alive solo foo bar
 stop_nodes
 
+# The same units against a real redis-server, for the figures side by side.
+if command -v redis-server >/dev/null; then
+  redis-server --port "${ports[3]}" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/${ports[3]}") 2>/dev/null && break; sleep 0.1; done
+  run_suite redis-server "${ports[3]}" "$logs/redis-server"
+  stop_nodes
+fi
+
 echo "== redis-suite summary (logs in $logs)"
-for t in single-node cluster-entry; do
+for t in redis-server single-node cluster-entry; do
+  [ -f "$work/$t.out" ] || continue
   printf '%-14s %s\n' "$t" "$(grep '^redis-suite:' "$work/$t.out" || echo 'no summary (run cut short)')"
 done
 if [ ${#crashed[@]} -gt 0 ]; then
