@@ -9,10 +9,8 @@ import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
 import { resolveSecret, secretsEqual } from './cluster/secret.js';
 import { Store } from './store/store.js';
-import type { ClientState, Ctx, NodeView } from './commands/types.js';
-import { lookupCommand } from './commands/table.js';
+import type { ClientState, NodeView } from './commands/types.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import * as r from './protocol/resp.js';
 import { createLog, type OpLog } from './oplog.js';
 
 export interface NodeOptions {
@@ -61,7 +59,6 @@ export class KvNode implements ConnectionHost {
       );
     }
     this.routing = new RoutingStage(config.self.name, config.table, config.nodes, this.links, this.setting('max-hops'));
-    this.routing.runInternal = (ctx: Ctx, argv: string[]) => lookupCommand(argv[0]!)?.run?.(ctx, argv) ?? r.error('ERR unknown internal command');
     this.view = this.makeView();
   }
 

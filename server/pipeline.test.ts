@@ -6,7 +6,6 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { execute, type PipelineHost } from './pipeline.js';
 import { RoutingStage, type MaybeAsync } from './cluster/routing-stage.js';
 import { configFor, parseConfig } from './cluster/config.js';
-import { lookupCommand } from './commands/table.js';
 import { testClient, testNode, type TestNode } from './commands/test-node.js';
 import { statsOf } from './commands/command-stats.js';
 import type { ClientState } from './commands/types.js';
@@ -22,7 +21,6 @@ function host(): { run: (client: ClientState, ...argv: string[]) => MaybeAsync; 
   node = testNode();
   const cfg = configFor(parseConfig('node solo 127.0.0.1:1\nroute * solo\n'), 'solo');
   const routing = new RoutingStage('solo', cfg.table, cfg.nodes, new Map(), 8);
-  routing.runInternal = (ctx, argv) => lookupCommand(argv[0]!)!.run!(ctx, argv);
   const h: PipelineHost = { view: node.ctx.node, routing, passwordRequired: () => false, log: () => {} };
   return { host: h, run: (client, ...argv) => execute(h, client, argv) };
 }

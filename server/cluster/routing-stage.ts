@@ -18,6 +18,7 @@ import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
 import { NO_SUCH_KEY } from '../commands/errors.js';
 import { lookupCommand } from '../commands/table.js';
+import { propagation } from '../commands/propagate.js';
 import { EXECABORT } from '../commands/transactions.js';
 import { INVALID_CURSOR, parseScanCursor } from '../commands/scan-args.js';
 
@@ -95,13 +96,24 @@ export class RoutingStage {
     }
   }
 
+  /**
+   * Runs a command on this node's own keys. This is the one door every write
+   * of a command passes: WATCH sees it, and the write log gets the commands
+   * that redo it (commands/propagate.ts), as Redis's call() propagates.
+   */
   private runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.AnyReply {
     this.counters.local++;
+    const store = ctx.node.store;
+    const writes = spec.flags.includes('write');
     // Every write is a change that WATCH must see, whatever the command did to the value.
-    if (ctx.node.store.watch.active && spec.keys !== null && spec.flags.includes('write')) {
-      for (const i of keyPositions(spec, argv)) ctx.node.store.watch.touch(argv[i]!);
+    if (writes && store.watch.active && spec.keys !== null) {
+      for (const i of keyPositions(spec, argv)) store.watch.touch(argv[i]!);
     }
-    return spec.run!(ctx, argv);
+    const reply = spec.run!(ctx, argv);
+    if (writes && store.log.active && !isErrorReply(reply)) {
+      for (const cmd of propagation(spec, argv, store)) store.log.append(cmd);
+    }
+    return reply;
   }
 
   /** The owner of `key` by this node's table, or an error reply. */
@@ -252,7 +264,8 @@ export class RoutingStage {
       return inSteps(this.forward(ctx, src, argv));
     }
     const at = (node: string, cmd: string[]): Promise<r.AnyReply> =>
-      node === this.self ? Promise.resolve(this.runInternal(ctx, cmd)) : this.forward(ctx, node, cmd);
+      // Here, through runHere like any command: its writes reach WATCH and the write log.
+      node === this.self ? Promise.resolve(this.runHere(ctx, lookupCommand(cmd[0]!)!, cmd)) : this.forward(ctx, node, cmd);
     return inSteps(at(src, ['KV.DUMP', argv[1]!]).then(async (dump) => {
       if (isErrorReply(dump)) return dump;
       const parts = arrayElements(dump);
@@ -364,8 +377,6 @@ export class RoutingStage {
     return Promise.all(found).then((replies) => replies.find(isErrorReply) ?? r.OK);
   }
 
-  /** Set by the node: runs an internal command (KV.DUMP, KV.RESTORE, DEL) on this node. */
-  runInternal: (ctx: Ctx, argv: string[]) => r.AnyReply = () => r.error('ERR not wired');
 
   /** A keyspace command on every node of the cluster, merged into one reply. */
   private everywhere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {

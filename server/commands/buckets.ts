@@ -39,5 +39,7 @@ export const del: Handler = (ctx, argv) => {
   if (h === null) return WRONGTYPE;
   if (h === undefined) return NOT_FOUND;
   h.fields.delete(argv[2]!);
+  // A plain hash emptied this way goes, as HDEL drops it: only a bucket stays empty.
+  if (h.fields.size === 0 && !h.bucket) ctx.node.store.del(argv[1]!);
   return r.OK;
 };

@@ -132,6 +132,14 @@ export interface CommandSpec {
   readonly group: string;
   readonly summary: string;
   readonly since: string;
+  /**
+   * What a write logs (commands/propagate.ts): by default its own arguments;
+   * 'value' the key's value and absolute expiry as SET/HSET (relative times,
+   * KV.RESTORE); 'expiry' the key's absolute expiry (EXPIRE, GETEX); 'field'
+   * the field named by argv[2] as HSET/HDEL (HINCRBYFLOAT, the guide's PUT and
+   * DELETE); 'none' nothing that outlives a restart.
+   */
+  readonly propagate?: 'value' | 'expiry' | 'field' | 'none';
   /** A command with subcommands runs the subcommand named by argv[1]. */
   readonly run?: Handler;
   readonly subcommands?: readonly CommandSpec[];

@@ -8,6 +8,7 @@
 
 import NodeCache from 'node-cache';
 import { WatchVersions } from './watch-versions.js';
+import { WriteLog } from './write-log.js';
 
 export class Hash {
   readonly fields = new Map<string, string>();
@@ -63,6 +64,8 @@ export class Store {
   expiredKeys = 0;
   /** Versions of WATCHed keys; writes are reported by the routing stage, expiry and flush here. */
   readonly watch = new WatchVersions();
+  /** Every change, as a command that redoes it; an expiry is logged here as its DEL. */
+  readonly log = new WriteLog();
 
   constructor() {
     this.cache = new NodeCache({ useClones: false, checkperiod: 0, stdTTL: 0 });
@@ -70,6 +73,7 @@ export class Store {
     this.cache.on('expired', (key: string) => {
       this.expiredKeys++;
       this.watch.touch(key);
+      if (this.log.active) this.log.append(['DEL', key]);
     });
     this.timer = setInterval(() => this.expireSome(EXPIRE_KEYS_PER_TICK), EXPIRE_TICK_MS);
     this.timer.unref();

@@ -1,0 +1,34 @@
+// The write log: every change a node applies passes here once, as the command
+// that redoes it (Redis's propagate()). Readers subscribe: the append-only file
+// now, replicas later. The routing stage appends each write command it runs
+// (commands/propagate.ts turns relative times into absolute ones); the store
+// appends the DEL of a key that expires. Nothing is kept here: with no reader,
+// an append costs one length check.
+
+/** One logged change: a command's arguments, as latin1 strings. */
+export type LoggedCommand = readonly string[];
+
+export type LogReader = (cmd: LoggedCommand) => void;
+
+export class WriteLog {
+  private readers: LogReader[] = [];
+  /** Changes logged since the start (Redis's server.dirty, for INFO and `save`). */
+  changes = 0;
+
+  /** True when someone reads the log: only then is a write's command worked out. */
+  get active(): boolean {
+    return this.readers.length !== 0;
+  }
+
+  subscribe(reader: LogReader): () => void {
+    this.readers.push(reader);
+    return () => {
+      this.readers = this.readers.filter((r) => r !== reader);
+    };
+  }
+
+  append(cmd: LoggedCommand): void {
+    this.changes++;
+    for (const r of this.readers) r(cmd);
+  }
+}
