@@ -99,7 +99,9 @@ async function spawnServer(cmd: string, args: string[], port: number): Promise<E
 /** A real redis-server on a free port, without persistence. */
 export async function startRedis(extra: string[] = []): Promise<ExternalServer> {
   const port = await freePort();
-  return spawnServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], port);
+  // Its own directory: a SAVE or SHUTDOWN in a test must not leave dump.rdb in the checkout.
+  const dir = mkdtempSync(join(tmpdir(), 'kv-redis-'));
+  return spawnServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], port);
 }
 
 /**

@@ -70,7 +70,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(key, value, key, value).map(([a, x, b, y]) => ['MSET', a, x, b, y]),
   fc.tuple(key, field, value).map(([k, f, v]) => ['PUT', k, f, v]),
   fc.tuple(key, field).map(([k, f]) => ['DELETE', k, f]),
-  fc.constant(['FLUSHALL']),
+  fc.constant(['FLUSHALL'] as string[]),
 );
 
 describe('the write log', () => {
