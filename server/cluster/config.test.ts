@@ -233,3 +233,37 @@ describe('encoding: the file is bytes, read as latin1 like client input', () => 
     expect(errorOf(BASE + 'route a-m\x1b[2J x\n')).toBe('c.conf:7: bad range "a-m\\x1b[2J": use a-m, q, 0x00-0x1f or *');
   });
 });
+
+describe('durability settings', () => {
+  const base = 'secret abcdefghijklmnopqrstuv\nnode a 127.0.0.1:7000\nnode b 127.0.0.1:7001\nroute * a\n';
+  test("Redis's names and defaults; dir defaults to ./data/<node>", () => {
+    const cfg = parseConfig(base + 'appendonly yes\n[b]\ndir /var/lib/kv\n');
+    const a = configFor(cfg, 'a').settings;
+    expect([a.get('appendonly'), a.get('appendfsync'), a.get('dir'), a.get('appenddirname'), a.get('appendfilename')]).toEqual([
+      'yes',
+      'everysec',
+      './data/a',
+      'appendonlydir',
+      'appendonly.aof',
+    ]);
+    expect([a.get('auto-aof-rewrite-percentage'), a.get('auto-aof-rewrite-min-size'), a.get('aof-load-truncated'), a.get('save')]).toEqual([
+      '100',
+      String(64 * 1024 * 1024),
+      'yes',
+      '3600 1 300 100 60 10000',
+    ]);
+    expect(configFor(cfg, 'b').settings.get('dir')).toBe('/var/lib/kv');
+  });
+
+  test('enumerations and save take what Redis takes, in its words', () => {
+    expect(checkSetting('appendfsync', 'ALWAYS')).toEqual({ value: 'always' });
+    expect(checkSetting('appendfsync', 'sometimes')).toEqual({ error: 'argument(s) must be one of the following: always, everysec, no' });
+    expect(checkSetting('appendonly', 'maybe')).toEqual({ error: "argument must be 'yes' or 'no'" });
+    expect(checkSetting('save', '900 1 300 10')).toEqual({ value: '900 1 300 10' });
+    expect(checkSetting('save', '')).toEqual({ value: '' });
+    expect(checkSetting('save', '900')).toEqual({ error: 'Invalid save parameters' });
+    expect(configFor(parseConfig(base + 'save 900 1 60 100\n'), 'a').settings.get('save')).toBe('900 1 60 100');
+    expect(configFor(parseConfig(base + 'save ""\n'), 'a').settings.get('save')).toBe('');
+    expect(() => parseConfig(base + 'appendfsync sometimes\n', 'c.conf')).toThrow('c.conf:5: appendfsync sometimes: argument(s) must be one of the following: always, everysec, no');
+  });
+});

@@ -63,6 +63,18 @@ export const DEFAULT_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['timeout', '0'],
   ['secret', ''],
   ['secret-file', ''],
+  // Durability, with Redis's names and defaults. `dir` empty means ./data/<node name>,
+  // so two nodes of one machine never share files.
+  ['appendonly', 'no'],
+  ['appendfsync', 'everysec'],
+  ['dir', ''],
+  ['appenddirname', 'appendonlydir'],
+  ['appendfilename', 'appendonly.aof'],
+  ['auto-aof-rewrite-percentage', '100'],
+  ['auto-aof-rewrite-min-size', String(64 * 1024 * 1024)],
+  ['aof-load-truncated', 'yes'],
+  ['dbfilename', 'dump.rdb'],
+  ['save', '3600 1 300 100 60 10000'],
 ]);
 
 const INT_MAX = 2n ** 31n - 1n;
@@ -76,6 +88,8 @@ export const MIN_SECRET_BYTES = 16;
 type SettingRule =
   | { readonly kind: 'text' }
   | { readonly kind: 'secret' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'save' }
   | { readonly kind: 'integer' | 'memory'; readonly min: bigint; readonly max: bigint; readonly unit?: string };
 
 /**
@@ -97,6 +111,16 @@ const SETTING_RULES: ReadonlyMap<string, SettingRule> = new Map<string, SettingR
   ['timeout', { kind: 'integer', min: 0n, max: INT_MAX / 1000n }],
   ['secret', { kind: 'secret' }],
   ['secret-file', { kind: 'text' }],
+  ['appendonly', { kind: 'enum', values: ['yes', 'no'] }],
+  ['appendfsync', { kind: 'enum', values: ['always', 'everysec', 'no'] }],
+  ['dir', { kind: 'text' }],
+  ['appenddirname', { kind: 'text' }],
+  ['appendfilename', { kind: 'text' }],
+  ['auto-aof-rewrite-percentage', { kind: 'integer', min: 0n, max: INT_MAX }],
+  ['auto-aof-rewrite-min-size', { kind: 'memory', min: 0n, max: LONG_MAX }],
+  ['aof-load-truncated', { kind: 'enum', values: ['yes', 'no'] }],
+  ['dbfilename', { kind: 'text' }],
+  ['save', { kind: 'save' }],
 ]);
 
 // Redis's memtoull: k/m/g are powers of 1000, kb/mb/gb powers of 1024.
@@ -128,6 +152,17 @@ export function checkSetting(name: string, value: string): { value: string } | {
   const rule = SETTING_RULES.get(name);
   if (rule === undefined) return { error: `unknown setting "${name}"` };
   if (rule.kind === 'text') return { value };
+  if (rule.kind === 'enum') {
+    const v = value.toLowerCase();
+    if (rule.values.includes(v)) return { value: v };
+    return { error: rule.values.join() === 'yes,no' ? "argument must be 'yes' or 'no'" : `argument(s) must be one of the following: ${rule.values.join(', ')}` };
+  }
+  if (rule.kind === 'save') {
+    // "" (no snapshots), or pairs of <seconds> <changes>, as Redis's save.
+    const words = value.split(' ').filter((w) => w !== '');
+    if (words.length % 2 !== 0 || !words.every((w) => /^(0|[1-9][0-9]{0,9})$/.test(w))) return { error: 'Invalid save parameters' };
+    return { value: words.join(' ') };
+  }
   if (rule.kind === 'secret') {
     return value.length >= MIN_SECRET_BYTES
       ? { value }
@@ -251,6 +286,8 @@ export function parseConfig(text: string, file = 'cluster.conf'): ClusterConfig 
       if (clash) fail(line, `range ${shown(entry.text)} overlaps ${shown(clash.text)} (line ${clash.line})`);
       target.push(entry);
     } else if (directive !== undefined && DEFAULT_SETTINGS.has(directive)) {
+      // save takes pairs, and "save ''" (written as save "") turns snapshots off.
+      if (directive === 'save') args.splice(0, args.length, args.join(' ').replace(/^(""|'')$/, ''));
       if (args.length !== 1) fail(line, `expected "${directive} <value>"`);
       const checked = checkSetting(directive, args[0]!);
       // A secret's value stays out of the message; a number's helps.
@@ -290,5 +327,7 @@ export function configFor(cfg: ClusterConfig, name: string): NodeConfig {
   const settings = new Map(DEFAULT_SETTINGS);
   for (const [k, v] of cfg.settings) settings.set(k, v);
   for (const [k, v] of cfg.sectionSettings.get(name) ?? []) settings.set(k, v);
+  // Each node's files in a directory of its own unless the file names one.
+  if (settings.get('dir') === '') settings.set('dir', `./data/${name}`);
   return { self, nodes: cfg.nodes, table: cfg.sectionTables.get(name) ?? cfg.table, settings, file: cfg.file };
 }
