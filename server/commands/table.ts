@@ -13,6 +13,7 @@ import * as introspection from './introspection.js';
 import * as transactions from './transactions.js';
 import * as functions from './functions.js';
 import * as object from './object.js';
+import * as dump from './dump.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
@@ -118,6 +119,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('object'), summary: 'Show helpful text about the different subcommands', since: '6.2.0' },
       ]),
     },
+    { name: 'dump', arity: 2, flags: ['readonly'], keys: ONE_KEY, run: dump.dump, summary: 'Return a serialized version of the value stored at the specified key.', since: '2.6.0' },
+    { name: 'restore', arity: -4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: dump.restore, summary: 'Create a key using the provided serialized value, previously obtained using DUMP.', since: '2.6.0' },
     { name: 'randomkey', arity: 1, flags: ['readonly'], routing: 'all-randomkey', run: keys.randomkey, summary: 'Return a random key from the keyspace' },
   ]),
   ...group('server', [
