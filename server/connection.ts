@@ -20,6 +20,12 @@ import { fansOut, isMultiStep } from './cluster/routing-stage.js';
 
 export interface ConnectionHost extends PipelineHost {
   setting(name: string): number;
+  /**
+   * True when replies may be written now. False when writes they acknowledge
+   * are not yet on disk as the chosen durability requires (appendfsync
+   * always): `ready` is then called once they are.
+   */
+  repliesMayGo(ready: () => void): boolean;
   countCommand(): void;
   countBytes(inBytes: number, outBytes: number): void;
   onClose(conn: Connection): void;
@@ -59,6 +65,12 @@ export class Connection {
   private flushScheduled = false;
   private closing = false;
   private readingPaused = false;
+  /** Replies wait for the writes they acknowledge to reach the disk (appendfsync always). */
+  private waitingForDisk = false;
+  private readonly afterDisk = (): void => {
+    this.waitingForDisk = false;
+    this.flush();
+  };
 
   constructor(
     readonly socket: net.Socket,
@@ -304,7 +316,12 @@ export class Connection {
   }
 
   private flush(): void {
+    if (this.waitingForDisk) return;
     if ((this.out.length > 0 || this.outLast.length > 0) && !this.socket.destroyed) {
+      if (!this.host.repliesMayGo(this.afterDisk)) {
+        this.waitingForDisk = true;
+        return;
+      }
       if (this.outLast.length > 0) this.out.push(this.outLast);
       this.outLast = '';
       const batch = this.out;

@@ -12,6 +12,8 @@ import { Store } from './store/store.js';
 import type { ClientState, NodeView } from './commands/types.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { createLog, type OpLog } from './oplog.js';
+import { Persistence } from './persistence/persistence.js';
+import { lookupCommand } from './commands/table.js';
 
 export interface NodeOptions {
   /** Where log lines go (each "[node] message", escaped and rate-limited); default: stderr. */
@@ -35,6 +37,7 @@ export class KvNode implements ConnectionHost {
   private readonly startedAt = Date.now();
   private stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
   private readonly oplog: OpLog;
+  readonly persistence: Persistence;
 
   constructor(
     readonly config: NodeConfig,
@@ -60,6 +63,53 @@ export class KvNode implements ConnectionHost {
     }
     this.routing = new RoutingStage(config.self.name, config.table, config.nodes, this.links, this.setting('max-hops'));
     this.view = this.makeView();
+    this.persistence = new Persistence(
+      { store: this.store, setting: (name) => this.settings.get(name) ?? '', log: (msg) => this.log(msg) },
+      (argv) => this.replay(argv),
+    );
+  }
+
+  /** One command of the append-only file, applied as a client's would be, minus routing: every key in the file is this node's. */
+  private replay(argv: string[]): string | null {
+    const name = argv[0]!.toLowerCase();
+    // What Redis itself may have written around the commands.
+    if (name === 'select' || name === 'multi' || name === 'exec') return null;
+    const spec = lookupCommand(name);
+    if (spec === undefined || spec.run === undefined || spec.subcommands) return `Unknown command '${argv[0]!.slice(0, 64)}' reading the append only file`;
+    const client = (this.loaderClient ??= this.makeLoaderClient());
+    spec.run({ node: this.view, client, proto: 2, path: [] }, argv);
+    return null;
+  }
+  private loaderClient: ClientState | null = null;
+  private makeLoaderClient(): ClientState {
+    return {
+      id: 0,
+      proto: 2,
+      name: '',
+      libName: '',
+      libVer: '',
+      authenticated: true,
+      peer: null,
+      closeAfterReply: false,
+      remoteAddress: 'aof',
+      localAddress: 'aof',
+      createdAt: Date.now(),
+      lastCommand: 'NULL',
+      multi: null,
+      multiFailed: false,
+      watched: [],
+    };
+  }
+
+  repliesMayGo(ready: () => void): boolean {
+    return this.persistence.repliesMayGo(ready);
+  }
+
+  /** Why a command cannot run now, in Redis's words: the data is loading, or the AOF cannot be written. */
+  refusal(flags: readonly string[]): string | null {
+    if (this.persistence.loading && !flags.includes('loading')) return 'LOADING Redis is loading the dataset in memory';
+    if (flags.includes('write')) return this.persistence.writeError;
+    return null;
   }
 
   /** A line for the operator; `source` (a client's address, a link) is what the rate limit counts by. */
@@ -107,6 +157,7 @@ export class KvNode implements ConnectionHost {
       infoSection: (name) => this.infoSection(name),
       clients: () => [...this.connections].map((c) => c.state),
       checkSecret: (s) => secretsEqual(s, this.secret),
+      rewriteAof: () => this.persistence.startRewrite(),
       resetStats: () => {
         this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
       },
@@ -114,12 +165,33 @@ export class KvNode implements ConnectionHost {
   }
 
   private setConfig(name: string, value: string): string | null {
-    const settable = ['requirepass', 'maxclients', 'proto-max-bulk-len', 'client-query-buffer-limit', 'client-output-buffer-limit', 'timeout'];
+    const settable = [
+      'requirepass',
+      'maxclients',
+      'proto-max-bulk-len',
+      'client-query-buffer-limit',
+      'client-output-buffer-limit',
+      'timeout',
+      'appendonly',
+      'appendfsync',
+      'auto-aof-rewrite-percentage',
+      'auto-aof-rewrite-min-size',
+      'aof-load-truncated',
+      'save',
+    ];
     if (!settable.includes(name)) return `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
     // One rule for the file and CONFIG SET: the same bounds, units and words.
     const checked = checkSetting(name, value);
     if ('error' in checked) return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${checked.error}`;
+    const before = this.settings.get(name);
     this.settings.set(name, checked.value);
+    // Turning the AOF on writes the dataset into it at once, as Redis's startAppendOnly does.
+    if (name === 'appendonly' && before !== checked.value) {
+      if (checked.value === 'yes') {
+        this.persistence.start();
+        this.persistence.startRewrite();
+      } else void this.persistence.close();
+    }
     return null;
   }
 
@@ -158,6 +230,8 @@ export class KvNode implements ConnectionHost {
           pubsub_patterns: 0,
         });
       }
+      case 'persistence':
+        return lines(this.persistence.info());
       case 'cluster': {
         const c = this.routing.counters;
         const out: Record<string, string | number> = {
@@ -191,7 +265,7 @@ export class KvNode implements ConnectionHost {
     // piping into a socket) still gets every reply, the forwarded ones too.
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server = server;
-    return new Promise((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE') reject(new Error(`node ${name}: port ${port} on ${host} is already in use (is a Redis or another node running there?)`));
         else if (e.code === 'EADDRNOTAVAIL') reject(new Error(`node ${name}: address ${host} is not on this machine`));
@@ -202,6 +276,16 @@ export class KvNode implements ConnectionHost {
         for (const link of this.links.values()) link.start();
         resolve();
       });
+    }).then(async () => {
+      // Listening while the file loads, so clients and peers hear -LOADING, not silence.
+      try {
+        await this.persistence.load();
+        this.persistence.start();
+      } catch (e) {
+        server.close();
+        for (const link of this.links.values()) link.close();
+        throw new Error(`node ${name}: ${(e as Error).message}`);
+      }
     });
   }
 
@@ -261,6 +345,8 @@ export class KvNode implements ConnectionHost {
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
     for (const c of this.connections) c.socket.destroy();
     for (const link of this.links.values()) link.close();
+    // What was acknowledged is written and fsynced before the process may exit.
+    await this.persistence.shutdown().catch((e: unknown) => this.log(`error closing the append only file: ${(e as Error).message}`));
     this.store.close();
     this.oplog.flush();
     await closed;

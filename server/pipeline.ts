@@ -19,6 +19,8 @@ export interface PipelineHost {
   passwordRequired(): boolean;
   /** A line for the operator; `source` is what its rate limit counts by. */
   log(msg: string, source?: string): void;
+  /** Why a command with these flags cannot run now (-LOADING, -MISCONF), or null. */
+  refusal?(flags: readonly string[]): string | null;
 }
 
 /** Finds the table entry for argv: the command, or its subcommand; or the error reply. */
@@ -108,7 +110,8 @@ function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv:
   if (!arityOk(spec, argv.length)) return wrongArity(spec.name);
   if (!client.authenticated && !spec.flags.includes('no_auth') && host.passwordRequired()) return NOAUTH;
   if (client.multi !== null && spec.flags.includes('no_multi')) return NOT_IN_MULTI;
-  return null;
+  const refused = host.refusal?.(spec.flags) ?? null;
+  return refused === null ? null : r.error(refused);
 }
 
 /**
@@ -187,7 +190,10 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     if (!arityOk(spec, inner.length)) return wrongArity(spec.name);
     // WATCH is all routing and has nothing to run on one node's keys alone.
     if (spec.run === undefined) return malformed('KV.LOCAL', `'${spec.name}' does not run on one node's keys`);
-    return spec.run({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, inner);
+    const refused = host.refusal?.(spec.flags) ?? null;
+    if (refused !== null) return r.error(refused);
+    // Through the routing stage's door for local runs, so a fanned-out FLUSHALL reaches WATCH and the write log.
+    return host.routing.runHere({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, spec, inner);
   }
   if (name === 'kv.tx') return transactionFromPeer(host, client, argv);
   // Other internal commands are keyed: reached inside KV.FWD, routed by this node's table.
@@ -248,6 +254,8 @@ function transactionFromPeer(host: PipelineHost, client: ClientState, argv: stri
     const spec = resolve(inner);
     if (typeof spec === 'string') return spec;
     if (!arityOk(spec, inner.length)) return wrongArity(spec.name);
+    const refused = host.refusal?.(spec.flags) ?? null;
+    if (refused !== null) return r.error(refused);
     queued.push({ spec, argv: inner });
     i += 1 + argc;
   }

@@ -101,13 +101,19 @@ export class RoutingStage {
    * of a command passes: WATCH sees it, and the write log gets the commands
    * that redo it (commands/propagate.ts), as Redis's call() propagates.
    */
-  private runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.AnyReply {
+  runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.AnyReply {
     this.counters.local++;
     const store = ctx.node.store;
     const writes = spec.flags.includes('write');
     // Every write is a change that WATCH must see, whatever the command did to the value.
     if (writes && store.watch.active && spec.keys !== null) {
       for (const i of keyPositions(spec, argv)) store.watch.touch(argv[i]!);
+    }
+    // An AOF rewrite in progress copies each key before its first change.
+    const interceptor = writes ? store.log.interceptor : null;
+    if (interceptor !== null) {
+      if (spec.keys === null) interceptor.all();
+      else for (const i of keyPositions(spec, argv)) interceptor.key(argv[i]!);
     }
     const reply = spec.run!(ctx, argv);
     if (writes && store.log.active && !isErrorReply(reply)) {

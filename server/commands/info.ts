@@ -215,8 +215,8 @@ function section(ctx: Ctx, name: Section): string {
       });
     }
     case 'persistence':
-      // Nothing is ever saved: the values of a Redis started with --save "" --appendonly no.
-      return lines({
+      // A Redis started with --save "" --appendonly no, overridden by what the node has.
+      return merged({
         loading: 0,
         async_loading: 0,
         current_cow_peak: 0,
@@ -247,7 +247,7 @@ function section(ctx: Ctx, name: Section): string {
         aof_last_cow_size: 0,
         module_fork_in_progress: 0,
         module_fork_last_cow_size: 0,
-      });
+      }, node.infoSection('persistence'));
     case 'stats':
       return merged(
         {

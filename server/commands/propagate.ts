@@ -5,7 +5,7 @@
 // as the command table declares (CommandSpec.propagate), so that replaying the
 // log, in kv or in redis-server, gives the same keys, values and expiry times.
 
-import type { Hash, Store } from '../store/store.js';
+import type { Store, Value } from '../store/store.js';
 import type { CommandSpec } from './types.js';
 
 /** The commands that redo `argv`, which `spec` has just run successfully. */
@@ -24,25 +24,37 @@ export function propagation(spec: CommandSpec, argv: readonly string[], store: S
   }
 }
 
-/**
- * The key as it is now: a string as SET with its absolute expiry (PXAT), a hash
- * as DEL and HSET of every field, then PEXPIREAT; a missing key as DEL.
- */
+/** The key as it is now, replacing whatever it was; a missing key as DEL. */
 function valueOf(store: Store, key: string): (readonly string[])[] {
   const v = store.get(key);
   if (v === undefined) return [['DEL', key]];
-  const at = store.expireTime(key);
-  if (typeof v === 'string') return [at > 0 ? ['SET', key, v, 'PXAT', String(at)] : ['SET', key, v]];
-  const out: (readonly string[])[] = [['DEL', key]];
-  if (v.fields.size > 0) out.push(hsetAll(key, v));
-  if (at > 0) out.push(['PEXPIREAT', key, String(at)]);
-  return out;
+  const cmds = rebuild(key, v, store.expireTime(key));
+  return typeof v === 'string' ? cmds : [['DEL', key], ...cmds];
 }
 
-function hsetAll(key: string, h: Hash): string[] {
-  const cmd = ['HSET', key];
-  for (const [f, val] of h.fields) cmd.push(f, val);
-  return cmd;
+/** Hash fields per HSET when a hash is rebuilt, as Redis's AOF_REWRITE_ITEMS_PER_CMD. */
+const FIELDS_PER_COMMAND = 64;
+
+/**
+ * The commands that create `key` with `value` and expiry time `at` (0: none)
+ * on a node without it: a string as SET with PXAT, a hash as HSETs of up to
+ * 64 fields then PEXPIREAT. An AOF rewrite writes its base with these.
+ */
+export function rebuild(key: string, value: Value, at: number): (readonly string[])[] {
+  if (typeof value === 'string') return [at > 0 ? ['SET', key, value, 'PXAT', String(at)] : ['SET', key, value]];
+  const out: (readonly string[])[] = [];
+  let cmd: string[] = [];
+  for (const [f, val] of value.fields) {
+    if (cmd.length === 0) cmd = ['HSET', key];
+    cmd.push(f, val);
+    if (cmd.length === 2 + 2 * FIELDS_PER_COMMAND) {
+      out.push(cmd);
+      cmd = [];
+    }
+  }
+  if (cmd.length > 0) out.push(cmd);
+  if (at > 0 && out.length > 0) out.push(['PEXPIREAT', key, String(at)]);
+  return out;
 }
 
 /** The key's expiry as it is now: its absolute time, none (PERSIST), or the key gone (DEL). */

@@ -233,8 +233,6 @@ export const info: Handler = (ctx, argv) => r.verbatim(infoText(ctx, argv.slice(
  * cluster-enabled the same way. Nothing is persisted and there is one database.
  */
 const FIXED_CONFIG: ReadonlyMap<string, string> = new Map([
-  ['save', ''],
-  ['appendonly', 'no'],
   ['databases', '1'],
   ['maxmemory', '0'],
   ['maxmemory-policy', 'noeviction'],
@@ -348,6 +346,12 @@ export const configRewrite: Handler = () => r.error('ERR The server is running w
 export const time: Handler = () => {
   const us = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
   return r.arrayHeader(2) + r.bulk(String(us / 1000000n)) + r.bulk(String(us % 1000000n));
+};
+
+/** BGREWRITEAOF: the append-only file is rewritten while the node serves (a no-op with appendonly no). */
+export const bgrewriteaof: Handler = (ctx) => {
+  const refused = ctx.node.rewriteAof();
+  return refused === null ? r.simple('Background append only file rewriting started') : r.error(refused);
 };
 
 /** SAVE: nothing is persisted (save "" and appendonly no, fixed), so there is nothing to write; Redis then also answers OK. */

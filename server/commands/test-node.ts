@@ -58,6 +58,7 @@ export function testNode(proto: Proto = 2, settings: Record<string, string> = {}
     clients: () => [],
     checkSecret: () => false,
     resetStats: () => {},
+    rewriteAof: () => null,
   };
   return { ctx: { node: view, client: testClient(proto), proto, path: [] }, store, close: () => store.close() };
 }

@@ -54,6 +54,8 @@ export interface NodeView {
   /** Checks the cluster secret sent by a peer's link. */
   checkSecret(secret: string): boolean;
   resetStats(): void;
+  /** Starts an AOF rewrite (BGREWRITEAOF); Redis's error text when one cannot start. */
+  rewriteAof(): string | null;
 }
 
 export interface Ctx {

@@ -10,10 +10,19 @@ export type LoggedCommand = readonly string[];
 
 export type LogReader = (cmd: LoggedCommand) => void;
 
+/** Told of a key just before a write changes it (an AOF rewrite copies it first). */
+export interface WriteInterceptor {
+  key(key: string): void;
+  /** A write with no keys of its own changes every key (FLUSHALL). */
+  all(): void;
+}
+
 export class WriteLog {
   private readers: LogReader[] = [];
   /** Changes logged since the start (Redis's server.dirty, for INFO and `save`). */
   changes = 0;
+  /** Set while someone must see keys before they change; the routing stage calls it. */
+  interceptor: WriteInterceptor | null = null;
 
   /** True when someone reads the log: only then is a write's command worked out. */
   get active(): boolean {

@@ -1,0 +1,262 @@
+// Durability for one node, between the node and the file formats: at start it
+// replays the append-only file into the store; then it writes every change of
+// the store's write log to it, holds replies until their writes are on disk
+// when appendfsync is always, rewrites it (BGREWRITEAOF, or when it has grown
+// past auto-aof-rewrite-percentage) without stopping service, and answers
+// INFO persistence. The store and the commands know nothing of files.
+
+import { mkdirSync } from 'node:fs';
+import { AofLoader, AofWriter, aofRewriteDue, type AofBaseWriter, type AppendFsync } from './aof.js';
+import type { Store } from '../store/store.js';
+import { rebuild } from '../commands/propagate.js';
+
+export interface PersistenceHost {
+  readonly store: Store;
+  /** The node's current settings (appendonly, appendfsync, dir, …), as latin1 byte strings. */
+  setting(name: string): string;
+  log(msg: string): void;
+}
+
+/** A command replayed from the file; returns an error text if the node refuses it. */
+export type Replay = (argv: string[]) => string | null;
+
+/** Keys copied into a new base per turn of the event loop, so clients are served meanwhile. */
+const REWRITE_KEYS_PER_TURN = 2000;
+/** Commands replayed per turn while loading, so the node answers -LOADING meanwhile. */
+const LOAD_COMMANDS_PER_TURN = 10_000;
+
+/** Paths and names from settings: bytes in the file, UTF-8 on the file system. */
+function fsText(bytes: string): string {
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+export class Persistence {
+  private writer: AofWriter | null = null;
+  private unsubscribe: (() => void) | null = null;
+  /** Replies waiting for the next group fsync (appendfsync always). */
+  private waiting: (() => void)[] = [];
+  private syncQueued = false;
+  private dirty = false;
+  private rewrite: Rewrite | null = null;
+  private readonly cron: NodeJS.Timeout;
+  private lastRewrite: { ok: boolean; at: number; ms: number } | null = null;
+  loading = false;
+  loadedAt = 0;
+
+  constructor(
+    private readonly host: PersistenceHost,
+    private readonly replay: Replay,
+  ) {
+    this.cron = setInterval(() => this.autoRewrite(), 1000);
+    this.cron.unref();
+  }
+
+  get enabled(): boolean {
+    return this.host.setting('appendonly') === 'yes';
+  }
+
+  private options(): { dir: string; appendDirname: string; appendFilename: string; appendFsync: AppendFsync; loadTruncated: boolean } {
+    return {
+      dir: fsText(this.host.setting('dir')),
+      appendDirname: fsText(this.host.setting('appenddirname')),
+      appendFilename: this.host.setting('appendfilename'),
+      appendFsync: this.host.setting('appendfsync') as AppendFsync,
+      loadTruncated: this.host.setting('aof-load-truncated') === 'yes',
+    };
+  }
+
+  /**
+   * Replays the append-only file into the store, a slice per turn of the event
+   * loop. A torn tail is cut (aof-load-truncated yes) with a warning; anything
+   * else wrong throws, naming the file and offset, and the node must not start.
+   */
+  async load(): Promise<void> {
+    if (!this.enabled) return;
+    this.loading = true;
+    const started = Date.now();
+    try {
+      const loader = new AofLoader(this.options());
+      let n = 0;
+      for await (const argv of loader) {
+        const refused = this.replay(argv);
+        if (refused !== null) throw new Error(`${refused} (replaying ${argv[0]!.slice(0, 32)} from the append only file)`);
+        if (++n % LOAD_COMMANDS_PER_TURN === 0) await new Promise((res) => setImmediate(res));
+      }
+      const result = loader.result;
+      for (const w of result.warnings) this.host.log(w);
+      if (result.status !== 'none') this.host.log(`DB loaded from append only file: ${(Date.now() - started) / 1000} seconds, ${result.commands} commands`);
+    } finally {
+      this.loading = false;
+      this.loadedAt = Date.now();
+    }
+  }
+
+  /** Opens the file for appending and starts logging every change to it. */
+  start(): void {
+    if (!this.enabled || this.writer !== null) return;
+    mkdirSync(this.options().dir, { recursive: true });
+    const writer = AofWriter.open(this.options());
+    this.writer = writer;
+    this.unsubscribe = this.host.store.log.subscribe((cmd) => {
+      writer.append(cmd);
+      this.dirty = true;
+    });
+  }
+
+  /** The error that makes the node refuse writes (Redis's MISCONF), or null. */
+  get writeError(): string | null {
+    const e = this.writer?.error;
+    return e ? `MISCONF Errors writing to the AOF file: ${e.message}` : null;
+  }
+
+  /**
+   * With appendfsync always, replies wait for one fsync per turn of the event
+   * loop covering every write before them (a group commit, as Redis's
+   * beforeSleep does); otherwise they go at once.
+   */
+  repliesMayGo(ready: () => void): boolean {
+    if (!this.dirty || this.writer === null || this.host.setting('appendfsync') !== 'always') return true;
+    this.waiting.push(ready);
+    if (!this.syncQueued) {
+      this.syncQueued = true;
+      setImmediate(() => {
+        this.syncQueued = false;
+        this.dirty = false;
+        // A failed write or fsync leaves writeError set: the replies still go (the
+        // writes did happen in memory), and later writes are refused with MISCONF.
+        this.writer?.flushSync();
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const f of waiting) f();
+      });
+    }
+    return false;
+  }
+
+  /** BGREWRITEAOF: null when started, or Redis's error text. */
+  startRewrite(): string | null {
+    if (this.writer === null) return null; // Redis then writes a fresh base on enabling; here it is off
+    if (this.rewrite !== null) return 'ERR Background append only file rewriting already in progress';
+    const started = Date.now();
+    const base = this.writer.startRewrite();
+    const rw = new Rewrite(this.host.store, base);
+    this.rewrite = rw;
+    this.host.store.log.interceptor = rw;
+    this.host.log('Background append only file rewriting started');
+    void rw
+      .run()
+      .then(() => this.writer!.finishRewrite())
+      .then(
+        () => {
+          this.lastRewrite = { ok: true, at: Date.now(), ms: Date.now() - started };
+          this.host.log(`Background AOF rewrite finished successfully (${rw.keys} keys, ${Date.now() - started} ms)`);
+        },
+        (e: unknown) => {
+          this.lastRewrite = { ok: false, at: Date.now(), ms: Date.now() - started };
+          this.host.log(`Background AOF rewrite failed: ${(e as Error).message}`);
+          void this.writer?.abortRewrite();
+        },
+      )
+      .finally(() => {
+        this.rewrite = null;
+        if (this.host.store.log.interceptor === rw) this.host.store.log.interceptor = null;
+      });
+    return null;
+  }
+
+  get rewriting(): boolean {
+    return this.rewrite !== null;
+  }
+
+  private autoRewrite(): void {
+    if (this.writer === null || this.rewrite !== null) return;
+    const pct = Number(this.host.setting('auto-aof-rewrite-percentage'));
+    const min = Number(this.host.setting('auto-aof-rewrite-min-size'));
+    if (aofRewriteDue(this.writer.sizes(), pct, min)) {
+      this.host.log('Starting automatic rewriting of AOF');
+      this.startRewrite();
+    }
+  }
+
+  /** The fields of INFO persistence that the AOF has (Redis's names). */
+  info(): Record<string, string | number> {
+    const sizes = this.writer?.sizes();
+    const out: Record<string, string | number> = {
+      loading: this.loading ? 1 : 0,
+      aof_enabled: this.writer !== null ? 1 : 0,
+      aof_rewrite_in_progress: this.rewrite !== null ? 1 : 0,
+      aof_rewrite_scheduled: 0,
+      aof_last_rewrite_time_sec: this.lastRewrite ? Math.round(this.lastRewrite.ms / 1000) : -1,
+      aof_current_rewrite_time_sec: this.rewrite ? Math.round((Date.now() - this.rewrite.startedAt) / 1000) : -1,
+      aof_last_bgrewrite_status: this.lastRewrite === null || this.lastRewrite.ok ? 'ok' : 'err',
+      aof_last_write_status: this.writer?.error ? 'err' : 'ok',
+    };
+    if (sizes) {
+      out['aof_current_size'] = sizes.currentSize;
+      out['aof_base_size'] = sizes.baseSize;
+    }
+    return out;
+  }
+
+  /** At shutdown: everything written and fsynced, whatever appendfsync says. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.cron);
+    await this.close();
+  }
+
+  /** Stops appending (appendonly no), after writing and fsyncing what was logged. */
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    const writer = this.writer;
+    this.writer = null;
+    if (writer !== null) await writer.close();
+  }
+}
+
+/**
+ * One rewrite: copies every key that existed when it started into the new
+ * base, a slice per turn. A key about to change before its turn is copied
+ * first (the routing stage asks), so the base holds the state the new incr
+ * file starts from, and no write is applied twice on replay; a FLUSHALL ends
+ * the copy, since the incr file replays it over whatever the base holds.
+ */
+class Rewrite {
+  readonly startedAt = Date.now();
+  private readonly pending: string[];
+  private readonly copied = new Set<string>();
+  private next = 0;
+  keys = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly base: AofBaseWriter,
+  ) {
+    this.pending = store.keys();
+  }
+
+  key(key: string): void {
+    this.copy(key);
+  }
+
+  all(): void {
+    this.next = this.pending.length;
+  }
+
+  private copy(key: string): void {
+    if (this.copied.has(key)) return;
+    this.copied.add(key);
+    const value = this.store.get(key);
+    if (value === undefined) return;
+    for (const cmd of rebuild(key, value, this.store.expireTime(key))) this.base.append(cmd);
+    this.keys++;
+  }
+
+  async run(): Promise<void> {
+    while (this.next < this.pending.length) {
+      const end = Math.min(this.pending.length, this.next + REWRITE_KEYS_PER_TURN);
+      for (; this.next < end; this.next++) this.copy(this.pending[this.next]!);
+      await new Promise((res) => setImmediate(res));
+    }
+  }
+}
