@@ -779,7 +779,7 @@ export interface AofLoadResult {
   commands: number;
 }
 
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 64 * 1024;
 /** Redis reads header lines with fgets into AOF_ANNOTATION_LINE_MAX_LEN bytes. */
 const MAX_LINE = 1024;
 const CR = 13;
@@ -863,8 +863,16 @@ class CommandParser {
           break;
         }
         case 'bulk': {
+          if (this.pieces.length === 0 && this.need <= len - pos) {
+            // The common case, the whole argument in this chunk: one copy, no slices.
+            this.argv.push(data.toString('latin1', pos, pos + this.need));
+            pos += this.need;
+            this.state = 'crlf';
+            break;
+          }
           const take = Math.min(this.need, len - pos);
-          if (take > 0) this.pieces.push(data.subarray(pos, pos + take));
+          // Copied: the reader reuses its chunk buffer for the next read.
+          if (take > 0) this.pieces.push(Buffer.from(data.subarray(pos, pos + take)));
           this.need -= take;
           pos += take;
           if (this.need === 0) {
@@ -897,8 +905,10 @@ class CommandParser {
   /** The index of the CR of a header line's CRLF, null if the line is not all here yet. */
   private line(data: Buffer, pos: number, base: number): number | null {
     const limit = Math.min(data.length, pos + MAX_LINE);
-    const nl = data.indexOf(LF, pos);
-    if (nl === -1 || nl >= limit) {
+    // Header lines are a few bytes: a loop beats a call into indexOf.
+    let nl = pos;
+    while (nl < limit && data[nl] !== LF) nl++;
+    if (nl >= limit) {
       if (data.length - pos >= MAX_LINE) throw new FormatError(base + pos, 'Line too long');
       return null;
     }
@@ -1033,8 +1043,9 @@ export class AofLoader implements AsyncIterable<string[]> {
     });
     let offset = 0;
     try {
+      // One buffer for every read: a fresh megabyte each time keeps the GC busy.
+      const chunk = Buffer.allocUnsafe(READ_CHUNK);
       for (;;) {
-        const chunk = Buffer.allocUnsafe(READ_CHUNK);
         const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, offset);
         if (bytesRead === 0) break;
         if (offset === 0 && bytesRead >= 5 && chunk.toString('latin1', 0, 5) === 'REDIS') {
