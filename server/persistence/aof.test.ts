@@ -171,6 +171,50 @@ describe('writer and loader', () => {
   });
 });
 
+describe('reading what others wrote', () => {
+  function aofDir(files: Record<string, string>, manifest: string): string {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'appendonlydir'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'appendonlydir', name), text, 'latin1');
+    writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), manifest);
+    return dir;
+  }
+  const manifest = 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n';
+
+  it('skips annotations such as #TS timestamps', async () => {
+    const dir = aofDir({ 'appendonly.aof.1.base.aof': '#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n', 'appendonly.aof.1.incr.aof': '#TS:1700000001\r\n' }, manifest);
+    const { cmds, result } = await loadAll({ dir, loadTruncated: false });
+    expect(cmds).toEqual([['SET', 'a', '1']]);
+    expect(result.status).toBe('ok');
+  });
+
+  it('refuses an RDB-format base clearly', async () => {
+    const dir = aofDir({ 'appendonly.aof.1.base.aof': 'REDIS0010\xfa', 'appendonly.aof.1.incr.aof': '' }, manifest);
+    expect((await loadError({ dir })).message).toContain('is in RDB format (aof-use-rdb-preamble yes)');
+  });
+
+  it('fails on an EXEC without MULTI, as redis-check-aof does', async () => {
+    const dir = aofDir({ 'appendonly.aof.1.base.aof': '', 'appendonly.aof.1.incr.aof': '*1\r\n$4\r\nEXEC\r\n' }, manifest);
+    const err = await loadError({ dir });
+    expect(err.message).toContain('Unexpected EXEC in AOF appendonly.aof.1.incr.aof');
+    expect(err.offset).toBe(0);
+  });
+
+  it('reads commands whose lines and arguments straddle read boundaries anywhere', async () => {
+    const dir = tempDir();
+    const cmds = fc.sample(fc.array(binary(300), { minLength: 1, maxLength: 6 }), { numRuns: 12000, seed: 42 });
+    await writeCommands({ dir }, cmds);
+    expect(statSync(incrPath(dir)).size).toBeGreaterThan(4 * 64 * 1024);
+    expect(withoutSelect((await loadAll({ dir, loadTruncated: false })).cmds)).toEqual(cmds);
+    const few = cmds.slice(0, 300);
+    const small = tempDir();
+    await writeCommands({ dir: small }, few);
+    for (const readChunkBytes of [1, 2, 3, 5, 7, 64, 1000]) {
+      expect(withoutSelect((await loadAll({ dir: small, loadTruncated: false, readChunkBytes })).cmds)).toEqual(few);
+    }
+  });
+});
+
 describe('a torn or corrupt file', () => {
   const cmds = [['SET', 'a', '1'], ['HSET', 'h', 'f\r\n', 'v'], ['SET', 'last', 'x\r\ny']];
 
@@ -184,7 +228,7 @@ describe('a torn or corrupt file', () => {
       const copy = tempDir();
       cpSync(dir, copy, { recursive: true });
       truncateSync(incrPath(copy), cut);
-      const err = await loadError({ dir: copy, loadTruncated: false });
+      const err = await loadError({ dir: copy, loadTruncated: false, readChunkBytes: 1 + (cut % 5) });
       expect(err.message).toContain('Unexpected end of file');
       expect(err.offset).toBe(start);
       const { cmds: back, result } = await loadAll({ dir: copy });
@@ -288,6 +332,26 @@ describe('the legacy single AOF', () => {
     expect(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1')).toBe('file appendonly.aof seq 1 type b\n');
     await writeCommands({ dir }, [['SET', 'k2', 'v2']]);
     expect(withoutSelect((await loadAll({ dir })).cmds)).toEqual([['SET', 'k', 'v'], ['SET', 'k2', 'v2']]);
+  });
+
+  it('finishes an upgrade a crash interrupted after the manifest was written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'appendonly.aof'), '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n');
+    mkdirSync(join(dir, 'appendonlydir'));
+    writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
+    const { cmds, result } = await loadAll({ dir });
+    expect(cmds).toEqual([['SET', 'k', 'v']]);
+    expect(result.upgraded).toBe(true);
+  });
+
+  it('is left alone when the AOF directory already has files', async () => {
+    const dir = tempDir();
+    await writeCommands({ dir }, [['SET', 'new', '1']]);
+    writeFileSync(join(dir, 'appendonly.aof'), '*3\r\n$3\r\nSET\r\n$3\r\nold\r\n$1\r\nv\r\n');
+    const { cmds, result } = await loadAll({ dir });
+    expect(withoutSelect(cmds)).toEqual([['SET', 'new', '1']]);
+    expect(result.upgraded).toBe(false);
+    expect(existsSync(join(dir, 'appendonly.aof'))).toBe(true);
   });
 });
 

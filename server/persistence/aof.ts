@@ -51,6 +51,8 @@ export interface AofOptions {
   appendFsync?: AppendFsync;
   /** aof-load-truncated, default true. Loader only. */
   loadTruncated?: boolean;
+  /** Tests only: the loader's read size (64 KB), made tiny to put read boundaries everywhere. */
+  readChunkBytes?: number;
   /** Tests only: called at each step of a rewrite, when the directory is as a crash there would leave it. */
   onRewriteStep?: (step: RewriteStep) => void;
 }
@@ -1044,9 +1046,10 @@ export class AofLoader implements AsyncIterable<string[]> {
     let offset = 0;
     try {
       // One buffer for every read: a fresh megabyte each time keeps the GC busy.
-      const chunk = Buffer.allocUnsafe(READ_CHUNK);
+      const size = this.options.readChunkBytes ?? READ_CHUNK;
+      const chunk = Buffer.allocUnsafe(size);
       for (;;) {
-        const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, offset);
+        const { bytesRead } = await handle.read(chunk, 0, size, offset);
         if (bytesRead === 0) break;
         if (offset === 0 && bytesRead >= 5 && chunk.toString('latin1', 0, 5) === 'REDIS') {
           throw new AofLoadError(
