@@ -37,6 +37,12 @@ function hashOf(...flat: string[]): Hash {
   return h;
 }
 
+function bucketOf(...flat: string[]): Hash {
+  const h = new Hash(true);
+  for (let i = 0; i < flat.length; i += 2) h.set(flat[i]!, flat[i + 1]!);
+  return h;
+}
+
 /** A value as plain data, for comparing: the string, or the hash's fields and bucket flag. */
 function plain(v: Value): unknown {
   return typeof v === 'string' ? v : { bucket: v.bucket, fields: [...v.fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
@@ -238,12 +244,15 @@ describe('snapshots', () => {
     ['123', 'an integer-encoded key', 0],
     ['long', 'abc'.repeat(1000), now + 3_600_000],
     ['h', hashOf('f', 'v', 'n', '17', 'long', 'x'.repeat(500)), now + 5000],
-    ['bucket', new Hash(true), 0],
+    ['empty bucket', new Hash(true), 0],
+    ['empty bucket with a TTL', new Hash(true), now + 9000],
+    ['bucket', bucketOf('milk', '1'), now + 10],
+    ['kv-bucket', hashOf('a hash', 'named like the aux field'), 0],
   ];
 
   test('what is written reads back: keys, values, expiry times, in order', async () => {
     const path = tempFile();
-    const { bytes } = await writeSnapshot(path, sample, { keys: sample.length, expires: 4 });
+    const { bytes } = await writeSnapshot(path, sample, { keys: sample.length, expires: 6 });
     expect(readFileSync(path).length).toBe(bytes);
     expect(readFileSync(path).subarray(0, 9).toString()).toBe('REDIS0010');
     const back = await readAll(path);
@@ -268,7 +277,8 @@ describe('snapshots', () => {
 
   test('any set of entries round-trips through a file, compressed or not', async () => {
     const text = fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String), fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 60 }));
-    const value = fc.oneof(text, fc.uniqueArray(fc.tuple(text, text), { selector: ([f]) => f, minLength: 1, maxLength: 8 }).map((p) => hashOf(...p.flat())));
+    const pairs = (min: number) => fc.uniqueArray(fc.tuple(text, text), { selector: ([f]) => f, minLength: min, maxLength: 8 });
+    const value = fc.oneof(text, pairs(1).map((p) => hashOf(...p.flat())), pairs(0).map((p) => bucketOf(...p.flat())));
     const entries = fc.uniqueArray(fc.tuple(text, value, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 45 }))), { selector: ([k]) => k, maxLength: 40 });
     await fc.assert(
       fc.asyncProperty(entries, fc.boolean(), async (list, compress) => {
@@ -406,7 +416,7 @@ describe('snapshots', () => {
 
   test('a file cut anywhere: an error with the offset, never a wrong result', async () => {
     const path = tempFile();
-    await writeSnapshot(path, sample, { keys: sample.length, expires: 4 });
+    await writeSnapshot(path, sample, { keys: sample.length, expires: 6 });
     const whole = readFileSync(path);
     const cut = tempFile();
     for (let n = 0; n < whole.length; n += n < 200 ? 1 : 97) {
@@ -419,7 +429,7 @@ describe('snapshots', () => {
 
   test('a damaged byte: an error, not a wrong value', async () => {
     const path = tempFile();
-    await writeSnapshot(path, sample, { keys: sample.length, expires: 4 });
+    await writeSnapshot(path, sample, { keys: sample.length, expires: 6 });
     const whole = readFileSync(path);
     const bad = tempFile();
     for (let i = 9; i < whole.length - 8; i += 7) {
@@ -431,7 +441,7 @@ describe('snapshots', () => {
   });
 
   test('a checksum over chunks equals the one over the whole file', () => {
-    const chunks = [...snapshotChunks(sample, { keys: sample.length, expires: 4 })];
+    const chunks = [...snapshotChunks(sample, { keys: sample.length, expires: 6 })];
     const c = new Crc64();
     for (const b of chunks.slice(0, -1)) c.update(b);
     expect(chunks.at(-1)).toEqual(c.bytes());

@@ -72,6 +72,14 @@ const OTHER_TYPES: ReadonlyMap<number, string> = new Map([
   [21, 'stream'],
 ]);
 
+/**
+ * kv's buckets in a snapshot, as aux fields, which Redis and its tools skip by
+ * contract: "kv-bucket" <key> before a bucket's hash; "kv-empty-bucket"
+ * "<expireAtMs> <key>" for a bucket with no fields, which Redis cannot hold.
+ */
+const AUX_BUCKET = 'kv-bucket';
+const AUX_EMPTY_BUCKET = 'kv-empty-bucket';
+
 /** V8's longest string: a longer value cannot be held by kv at all. */
 const MAX_STRING = 0x1fffffe8;
 
@@ -280,8 +288,9 @@ export interface SnapshotOptions extends EncodeOptions {
  * both are left out when there are no keys, as Redis does), each entry with its
  * expiry, EOF and the CRC64 of the whole. Each value is encoded when it is
  * reached, at once, so a hash changed later cannot tear; strings over 1 MB are
- * yielded in 1 MB slices of the value itself. The chunks are fresh buffers the
- * caller may keep.
+ * yielded in 1 MB slices of the value itself. Buckets are marked by aux fields
+ * (AUX_BUCKET), so Redis loads them as hashes and kv as buckets. The chunks
+ * are fresh buffers the caller may keep.
  */
 export function* snapshotChunks(
   entries: Iterable<SnapshotEntry>,
@@ -310,6 +319,14 @@ export function* snapshotChunks(
       sink.len(sizes.keys);
       sink.len(sizes.expires);
       first = false;
+    }
+    if (typeof value !== 'string' && value.bucket) {
+      if (value.fields.size === 0) {
+        // Redis has no empty hash (redis-check-rdb calls one an error): an aux field, which Redis skips.
+        aux(AUX_EMPTY_BUCKET, `${expireAtMs} ${key}`);
+        continue;
+      }
+      aux(AUX_BUCKET, key);
     }
     if (expireAtMs > 0) {
       sink.byte(OP_EXPIRETIME_MS);
@@ -541,14 +558,14 @@ function* readBlob(inp: Input): Parse<Buffer> {
 }
 
 /** rdbLoadObject for the types kv holds; others are refused by name. */
-function* readValue(inp: Input, type: number, typeAt: number): Parse<Value> {
+function* readValue(inp: Input, type: number, typeAt: number, bucket = false): Parse<Value> {
   const at = inp.offset;
   switch (type) {
     case TYPE_STRING:
       return yield* readString(inp);
     case TYPE_HASH: {
       const n = yield* readCount(inp);
-      const h = new Hash(n === 0);
+      const h = new Hash(bucket || n === 0);
       for (let i = 0; i < n; i++) {
         const field = yield* readString(inp);
         const value = yield* readString(inp);
@@ -564,7 +581,7 @@ function* readValue(inp: Input, type: number, typeAt: number): Parse<Value> {
       const flat = type === TYPE_HASH_LISTPACK ? listpackEntries(blob) : type === TYPE_HASH_ZIPLIST ? ziplistEntries(blob) : zipmapEntries(blob);
       if (typeof flat === 'string') throw new RdbError(`${flat} in a hash`, at);
       if (flat.length % 2 !== 0) throw new RdbError('a hash with an odd number of entries', at);
-      const h = new Hash(flat.length === 0);
+      const h = new Hash(bucket || flat.length === 0);
       for (let i = 0; i < flat.length; i += 2) {
         if (h.fields.has(flat[i]!)) throw new RdbError('duplicate hash fields', at);
         h.set(flat[i]!, flat[i + 1]!);
@@ -745,7 +762,7 @@ export function parseDumpPayload(payload: Uint8Array): { value: Value } | { erro
 // Snapshots
 
 export interface ReadOptions {
-  /** Called with each aux field (redis-ver, ctime, used-mem, ...). */
+  /** Called with each aux field (redis-ver, ctime, used-mem, ...) except kv's own. */
   onAux?: (name: string, value: string) => void;
   /**
    * Skip function libraries (FUNCTION LOAD code) instead of failing: kv has no
@@ -766,6 +783,8 @@ function* parseSnapshot(inp: Input, opts: ReadOptions): Generator<number | Snaps
   if (version < 1 || version > RDB_VERSION) throw corrupt(inp, `RDB format version ${version}; this reader takes 1 to ${RDB_VERSION}`);
   inp.pos += 9;
   let expireAt = 0;
+  /** The key an AUX_BUCKET field named: the next key, if it is that one, is a bucket. */
+  let bucketKey: string | null = null;
   for (;;) {
     if (inp.end - inp.pos < 1) yield 1;
     const at = inp.offset;
@@ -803,7 +822,16 @@ function* parseSnapshot(inp: Input, opts: ReadOptions): Generator<number | Snaps
       case OP_AUX: {
         const name = yield* readString(inp);
         const value = yield* readString(inp);
-        opts.onAux?.(name, value);
+        if (name === AUX_BUCKET) {
+          bucketKey = value;
+        } else if (name === AUX_EMPTY_BUCKET) {
+          const space = value.indexOf(' ');
+          const expiry = Number(value.slice(0, space));
+          if (space < 1 || !Number.isSafeInteger(expiry) || expiry < 0) throw new RdbError(`a bad ${AUX_EMPTY_BUCKET} field`, at);
+          yield [value.slice(space + 1), new Hash(true), expiry];
+        } else {
+          opts.onAux?.(name, value);
+        }
         break;
       }
       case OP_MODULE_AUX:
@@ -827,9 +855,10 @@ function* parseSnapshot(inp: Input, opts: ReadOptions): Generator<number | Snaps
       }
       default: {
         const key = yield* readString(inp);
-        const value = yield* readValue(inp, op, at);
+        const value = yield* readValue(inp, op, at, key === bucketKey);
         yield [key, value, expireAt];
         expireAt = 0;
+        bucketKey = null;
       }
     }
   }
@@ -839,8 +868,8 @@ function* parseSnapshot(inp: Input, opts: ReadOptions): Generator<number | Snaps
  * Reads a snapshot file, a window at a time, and yields its keys in file
  * order: [key, value, expireAtMs or 0]. Keys whose expiry has passed are
  * yielded too; dropping them is the loader's choice (Redis drops them on a
- * primary). An empty hash comes back as an empty bucket, the only empty hash
- * kv has. Fails with an RdbError naming the offset for a type kv does not
+ * primary). Buckets come back as buckets; an empty hash from elsewhere also
+ * comes back as an empty bucket, the only empty hash kv has. Fails with an RdbError naming the offset for a type kv does not
  * hold, damage, a bad checksum or a truncated file.
  */
 export async function* readSnapshot(path: string, opts: ReadOptions = {}): AsyncGenerator<SnapshotEntry, void, void> {
