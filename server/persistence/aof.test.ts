@@ -445,6 +445,22 @@ describe('rewrite', () => {
     }
   });
 
+  it('runs one at a time, the finish included', async () => {
+    const dir = tempDir();
+    const w = AofWriter.open({ dir });
+    w.append(['SET', 'a', '1']);
+    w.startRewrite().append(['SET', 'a', '1']);
+    expect(() => w.startRewrite()).toThrow('Background append only file rewriting already in progress');
+    const finishing = w.finishRewrite();
+    expect(w.rewriting).toBe(true);
+    expect(() => w.startRewrite()).toThrow('already in progress');
+    await finishing;
+    expect(w.rewriting).toBe(false);
+    w.startRewrite();
+    await w.close();
+    expect(withoutSelect((await loadAll({ dir })).cmds)).toEqual([['SET', 'a', '1']]);
+  });
+
   it('can be aborted, leaving both incr files in the manifest', async () => {
     const dir = tempDir();
     const w = AofWriter.open({ dir });

@@ -204,7 +204,7 @@ function encodedOverhead(argv: readonly string[]): number {
 
 const SELECT_0 = ['SELECT', '0'] as const;
 
-/** write(2) until done, in writev batches under IOV_MAX; returns bytes written before a failure. */
+/** write(2) until done, in writev batches under IOV_MAX; throws on the first failure. */
 function writeAllSync(fd: number, bufs: Buffer[]): void {
   let i = 0;
   while (i < bufs.length) {
@@ -342,7 +342,8 @@ export class AofWriter {
   private lastSyncStart = 0;
   private flushScheduled = false;
   private waiters: Waiter[] = [];
-  private rewrite: { base: AofBaseWriter; manifest: AofManifest } | null = null;
+  private rewrite: { base: AofBaseWriter } | null = null;
+  private finishing: Promise<void> | null = null;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
   private readonly policy: AppendFsync;
@@ -382,7 +383,7 @@ export class AofWriter {
       const fd = openSync(pathOf(l, name), 'w', 0o644);
       fsyncSync(fd);
       closeSync(fd);
-      m = { ...m, base: { name, seq, type: 'b' }, history: m.base ? [m.base, ...m.history] : m.history, baseSeq: seq };
+      m = { ...m, base: { name, seq, type: 'b' }, baseSeq: seq };
       dirty = true;
     }
     let incr = m.incr[m.incr.length - 1];
@@ -414,11 +415,6 @@ export class AofWriter {
 
   sizes(): AofSizes {
     return { baseSize: this.rewriteBaseSize, currentSize: this.currentSize };
-  }
-
-  /** The manifest as it is on disk. */
-  get currentManifest(): AofManifest {
-    return this.manifest;
   }
 
   /** Buffers one command; it is written at the end of this event-loop turn at the latest. */
@@ -472,6 +468,7 @@ export class AofWriter {
     if (this.closed) return;
     try {
       if (this.rewrite) await this.abortRewrite();
+      if (this.finishing) await this.finishing.catch(() => {});
       await this.flushAndSync();
     } finally {
       this.closed = true;
@@ -489,10 +486,12 @@ export class AofWriter {
    * call), then finishRewrite() makes it the base.
    */
   startRewrite(): AofBaseWriter {
-    if (this.rewrite) throw new Error('Background append only file rewriting already in progress');
+    if (this.rewriting) throw new Error('Background append only file rewriting already in progress');
     if (this.closed) throw new Error('AOF writer is closed');
     const l = this.layout;
-    this.flush(true);
+    // What the store already holds must be in the old incr file, or the new base and
+    // the new incr file would both carry it.
+    if (!this.flush(true)) throw new Error(`Can't rewrite the AOF while writing to it fails: ${this.error?.message}`);
     const seq = this.manifest.incrSeq + 1;
     const incr: AofFileInfo = { name: incrFileName(l.name, seq), seq, type: 'i' };
     const m: AofManifest = { ...this.manifest, incr: [...this.manifest.incr, incr], incrSeq: seq };
@@ -518,7 +517,7 @@ export class AofWriter {
     this.selected = false;
     this.retire(oldFd);
     const base = new AofBaseWriter(baseFd, tempPath);
-    this.rewrite = { base, manifest: m };
+    this.rewrite = { base };
     return base;
   }
 
@@ -529,19 +528,29 @@ export class AofWriter {
    * point leaves a directory that loads: the manifest names either the old files
    * or the new ones, and each file it names is complete and synced.
    */
-  async finishRewrite(): Promise<void> {
+  finishRewrite(): Promise<void> {
     const rw = this.rewrite;
-    if (!rw) throw new Error('No AOF rewrite in progress');
+    if (!rw) return Promise.reject(new Error('No AOF rewrite in progress'));
+    // From here the rewrite is this call's alone: abortRewrite() and close() wait for it.
+    this.rewrite = null;
+    const done = this.finish(rw.base).finally(() => {
+      this.finishing = null;
+    });
+    this.finishing = done;
+    return done;
+  }
+
+  private async finish(base: AofBaseWriter): Promise<void> {
     const l = this.layout;
     try {
-      rw.base.write();
-      await rw.base.settled();
-      await fdatasyncAsync(rw.base.fd);
+      base.write();
+      await base.settled();
+      await fdatasyncAsync(base.fd);
     } catch (e) {
-      await this.abortRewrite();
+      await discardBase(base);
       throw e;
     }
-    await closeAsync(rw.base.fd);
+    await closeAsync(base.fd);
     this.step('base-synced');
     const seq = this.manifest.baseSeq + 1;
     const baseName = baseFileName(l.name, seq);
@@ -553,17 +562,15 @@ export class AofWriter {
     const m: AofManifest = { ...this.manifest, base: { name: baseName, seq, type: 'b' }, history, incr: [current], baseSeq: seq };
     let renamed = false;
     try {
-      await renameAsync(rw.base.tempPath, pathOf(l, baseName));
+      await renameAsync(base.tempPath, pathOf(l, baseName));
       renamed = true;
       this.step('base-renamed');
       persistManifest(l, m, (s) => this.step(s));
     } catch (e) {
       // The manifest still names the old files; the new base is nobody's.
-      this.rewrite = null;
-      await unlinkAsync(renamed ? pathOf(l, baseName) : rw.base.tempPath).catch(() => {});
+      await unlinkAsync(renamed ? pathOf(l, baseName) : base.tempPath).catch(() => {});
       throw e;
     }
-    this.rewrite = null;
     this.manifest = m;
     const baseSize = (await statAsync(pathOf(l, baseName))).size;
     this.currentSize = baseSize + this.incrSize;
@@ -582,13 +589,12 @@ export class AofWriter {
     const rw = this.rewrite;
     if (!rw) return;
     this.rewrite = null;
-    await rw.base.settled();
-    await closeAsync(rw.base.fd);
-    await unlinkAsync(rw.base.tempPath).catch(() => {});
+    await discardBase(rw.base);
   }
 
+  /** From startRewrite() until finishRewrite() has settled or abortRewrite() was called. */
   get rewriting(): boolean {
-    return this.rewrite !== null;
+    return this.rewrite !== null || this.finishing !== null;
   }
 
   private step(s: RewriteStep): void {
@@ -597,6 +603,7 @@ export class AofWriter {
 
   /** The beforeSleep flush: write, then fsync as the policy says. */
   private flush(syncAlways: boolean): boolean {
+    if (this.closed) return true;
     if (!this.writeBuffer()) return false;
     if (this.policy === 'always') {
       if (syncAlways) {
@@ -729,6 +736,12 @@ export class AofWriter {
     if (this.writeError || this.pieces.bytes > 0) this.flush(false);
     if (this.policy === 'everysec' && Date.now() - this.lastSyncStart >= 1000) this.backgroundSync();
   }
+}
+
+async function discardBase(base: AofBaseWriter): Promise<void> {
+  await base.settled();
+  await closeAsync(base.fd);
+  await unlinkAsync(base.tempPath).catch(() => {});
 }
 
 /** aofDelHistoryFiles: unlink each history file, then persist the manifest without them. */
