@@ -6,8 +6,10 @@
 // The node feeds every write it applies to append(); nothing here knows the store.
 
 import {
+  close,
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   fsyncSync,
   ftruncateSync,
@@ -22,7 +24,6 @@ import {
   writevSync,
 } from 'node:fs';
 import { open as openAsync, rename as renameAsync, stat as statAsync, truncate as truncateAsync, unlink as unlinkAsync } from 'node:fs/promises';
-import { fdatasync, close } from 'node:fs';
 import { join } from 'node:path';
 import {
   baseFileName,
