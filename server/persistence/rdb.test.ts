@@ -328,7 +328,13 @@ describe('snapshots', () => {
       store.set('c', 'gone', 1);
       await new Promise((r) => setTimeout(r, 5));
       const { entries, keys, expires } = storeEntries(store);
-      expect([keys, expires]).toEqual([2, 1]);
+      // The store's count of keys with a TTL may still hold "c": the hint need not be exact.
+      expect(keys).toBe(2);
+      expect(expires).toBeGreaterThanOrEqual(1);
+      expect(expires).toBeLessThanOrEqual(2);
+      // Without that count, the keys are counted one by one.
+      const exact = storeEntries({ keys: () => store.keys(), get: (k) => store.get(k), expireTime: (k) => store.expireTime(k) });
+      expect([exact.keys, exact.expires]).toEqual([2, 1]);
       expect([...entries].map(([k, v, at]) => [k, plain(v), at]).sort()).toEqual([
         ['a', '1', 0],
         ['b', plain(hashOf('f', 'v')), now + 10_000],

@@ -96,6 +96,8 @@ const COMPRESS_ABOVE = 20;
  * which is what a snapshot of a large value must not cost.
  */
 const COMPRESS_UP_TO = 1 << 20;
+/** Strings up to this length are copied into a chunk byte by byte. */
+const SHORT_STRING = 32;
 /** Strings longer than this go out in slices of this size, never copied whole. */
 const SLICE = 1 << 20;
 
@@ -183,8 +185,16 @@ class Sink {
     if (this.compress && n > COMPRESS_ABOVE && n <= COMPRESS_UP_TO && this.compressed(s)) return;
     this.len(n);
     this.room(n);
-    this.buf.write(s, this.pos, 'latin1');
-    this.pos += n;
+    if (n > SHORT_STRING) {
+      this.buf.write(s, this.pos, 'latin1');
+      this.pos += n;
+      return;
+    }
+    // Most keys and values are short, and copying them here beats a call into Buffer.write.
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+    this.pos = pos;
   }
 
   /** rdbEncodeInteger: the smallest of the 8, 16 and 32-bit forms. */
@@ -388,6 +398,8 @@ export interface StoreReader {
   keys(): string[];
   get(key: string): Value | undefined;
   expireTime(key: string): number;
+  /** Keys with a TTL, roughly: enough for the RESIZEDB hint, and saves a pass over every key. */
+  volatileCount?(): number;
 }
 
 /**
@@ -400,7 +412,8 @@ export interface StoreReader {
 export function storeEntries(store: StoreReader): { entries: Iterable<SnapshotEntry>; keys: number; expires: number } {
   const keys = store.keys();
   let expires = 0;
-  for (const k of keys) if (store.expireTime(k) > 0) expires++;
+  if (store.volatileCount) expires = Math.min(store.volatileCount(), keys.length);
+  else for (const k of keys) if (store.expireTime(k) > 0) expires++;
   function* entries(): Generator<SnapshotEntry, void, void> {
     for (const k of keys) {
       const v = store.get(k);
