@@ -126,6 +126,7 @@ describe('serializeManifest', () => {
           expect(back).toEqual(m);
         },
       ),
+      { numRuns: 500 },
     );
   });
 });

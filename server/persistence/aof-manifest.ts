@@ -140,11 +140,15 @@ const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' ||
 const isPrint = (code: number): boolean => code >= 0x20 && code <= 0x7e;
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 
-/** sdsneedsrepr: names with blanks, quotes or unprintable bytes are written quoted. */
+/**
+ * sdsneedsrepr: names with blanks, quotes or unprintable bytes are written quoted.
+ * A single quote too, unlike Redis: sdssplitargs would read it as opening a quoted
+ * token, so Redis cannot read back such a name; quoted, both can.
+ */
 function needsRepr(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charAt(i);
-    if (c === '\\' || c === '"' || !isPrint(s.charCodeAt(i)) || isSpace(c)) return true;
+    if (c === '\\' || c === '"' || c === "'" || !isPrint(s.charCodeAt(i)) || isSpace(c)) return true;
   }
   return false;
 }
