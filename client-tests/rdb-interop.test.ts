@@ -170,6 +170,19 @@ describe.skipIf(MISSING)('RDB interop with Redis 7.0', () => {
     expect(await r.object('ENCODING', 'h:small')).toBe('listpack');
   });
 
+  test('a 20 MB value both ways: DUMP replies and RESTORE payloads past the long-reply size', async () => {
+    const big = Buffer.alloc(20 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    await r.set('big', big);
+    const fromRedis = (await r.callBuffer('DUMP', 'big')) as Buffer;
+    expect(await k.call('RESTORE', 'big', '0', fromRedis, 'REPLACE')).toBe('OK');
+    expect((await k.getBuffer('big'))!.equals(big)).toBe(true);
+    const fromKv = (await k.callBuffer('DUMP', 'big')) as Buffer;
+    expect(fromKv.equals(fromRedis)).toBe(true);
+    expect(await r.call('RESTORE', 'big2', '0', fromKv)).toBe('OK');
+    expect((await r.getBuffer('big2'))!.equals(big)).toBe(true);
+  }, 60_000);
+
   test('an empty bucket and the types kv lacks: each side refuses what it cannot hold', async () => {
     await k.call('CREATE', 'bucket');
     const empty = (await k.callBuffer('DUMP', 'bucket')) as Buffer;

@@ -6,6 +6,7 @@
 // bytes ("need n more"), so the same parser serves a buffer and a file stream.
 
 import { open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Hash, type Value } from '../store/store.js';
 import { Crc64, crc64 } from './crc64.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
@@ -91,18 +92,21 @@ const CHUNK = 256 * 1024;
 /** Redis tries LZF on strings longer than 20 bytes ("unable to compress even aaaaaaaaaaaaaaaaaa" below). */
 const COMPRESS_ABOVE = 20;
 /**
- * Longer strings are written as they are, sliced straight from the value:
- * compressing one needs its bytes and the output at once, twice its size,
- * which is what a snapshot of a large value must not cost.
+ * In snapshots, longer strings are written as they are, sliced straight from
+ * the value: compressing one needs its bytes and the output at once, twice its
+ * size, which a snapshot must not cost. A DUMP payload is built whole anyway,
+ * so there every string is compressed, as Redis does.
  */
-const COMPRESS_UP_TO = 1 << 20;
+const SNAPSHOT_COMPRESS_UP_TO = 1 << 20;
+/** Scratch space for compressing strings up to this size is kept; larger ones get their own. */
+const SCRATCH = 1 << 20;
 /** Strings up to this length are copied into a chunk byte by byte. */
 const SHORT_STRING = 32;
 /** Strings longer than this go out in slices of this size, never copied whole. */
 const SLICE = 1 << 20;
 
 export interface EncodeOptions {
-  /** LZF-compress strings of 21 bytes to 1 MB when that saves 4 bytes, as Redis does (default true). */
+  /** LZF-compress strings over 20 bytes when that saves 4 bytes, as Redis does (default true); in snapshots, up to 1 MB. */
   compress?: boolean;
 }
 
@@ -115,7 +119,8 @@ class Sink {
   private static plain: Buffer | null = null;
   private static packed: Buffer | null = null;
 
-  constructor(private readonly compress: boolean) {}
+  /** compressUpTo: the longest string to try LZF on; 0 for none. */
+  constructor(private readonly compressUpTo: number) {}
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -171,7 +176,7 @@ class Sink {
   /** An int64 in little-endian order (expiry times). */
   int64(n: number): void {
     this.room(8);
-    this.buf.writeBigInt64LE(BigInt(n), this.pos);
+    this.buf.writeBigInt64LE(BigInt(Math.trunc(n)), this.pos);
     this.pos += 8;
   }
 
@@ -182,7 +187,7 @@ class Sink {
       const v = int32Of(s);
       if (v !== null) return this.integer(v);
     }
-    if (this.compress && n > COMPRESS_ABOVE && n <= COMPRESS_UP_TO && this.compressed(s)) return;
+    if (n > COMPRESS_ABOVE && n <= this.compressUpTo && this.compressed(s)) return;
     this.len(n);
     this.room(n);
     if (n > SHORT_STRING) {
@@ -219,15 +224,15 @@ class Sink {
   /** rdbSaveLzfStringObject: written only when it saves at least 4 bytes. */
   private compressed(s: string): boolean {
     const n = s.length;
-    Sink.plain ??= Buffer.allocUnsafe(COMPRESS_UP_TO);
-    Sink.packed ??= Buffer.allocUnsafe(COMPRESS_UP_TO);
-    Sink.plain.write(s, 0, 'latin1');
-    const clen = lzfCompress(Sink.plain.subarray(0, n), Sink.packed.subarray(0, n - 4));
+    const plain = n <= SCRATCH ? (Sink.plain ??= Buffer.allocUnsafe(SCRATCH)) : Buffer.allocUnsafe(n);
+    const packed = n <= SCRATCH ? (Sink.packed ??= Buffer.allocUnsafe(SCRATCH)) : Buffer.allocUnsafe(n - 4);
+    plain.write(s, 0, 'latin1');
+    const clen = lzfCompress(plain.subarray(0, n), packed.subarray(0, n - 4));
     if (clen === 0) return false;
     this.byte(0xc0 | ENC_LZF);
     this.len(clen);
     this.len(n);
-    this.bytes(Sink.packed.subarray(0, clen));
+    this.bytes(packed.subarray(0, clen));
     return true;
   }
 
@@ -273,14 +278,17 @@ function typeByte(v: Value): number {
  * bucket; Redis refuses it as it refuses any empty key ("Bad data format").
  */
 export function dumpPayload(value: Value, opts: EncodeOptions = {}): Buffer {
-  const sink = new Sink(opts.compress ?? true);
+  const sink = new Sink(opts.compress === false ? 0 : MAX_STRING);
   sink.byte(typeByte(value));
   sink.value(value);
   sink.byte(RDB_VERSION & 0xff);
   sink.byte(RDB_VERSION >> 8);
-  const body = Buffer.concat(sink.take());
-  const crc = new Crc64().update(body).bytes();
-  return Buffer.concat([body, crc]);
+  // One copy into the result, not two: a payload may be as large as a value (512 MB).
+  const parts = sink.take();
+  const crc = new Crc64();
+  for (const p of parts) crc.update(p);
+  parts.push(crc.bytes());
+  return Buffer.concat(parts);
 }
 
 export interface SnapshotOptions extends EncodeOptions {
@@ -308,7 +316,7 @@ export function* snapshotChunks(
   opts: SnapshotOptions = {},
 ): Generator<Buffer, void, void> {
   const crc = new Crc64();
-  const sink = new Sink(opts.compress ?? true);
+  const sink = new Sink(opts.compress === false ? 0 : SNAPSHOT_COMPRESS_UP_TO);
   const aux = (name: string, value: string): void => {
     sink.byte(OP_AUX);
     sink.string(name);
@@ -365,7 +373,8 @@ function crcd(crc: Crc64, b: Buffer): Buffer {
 
 /**
  * Writes a snapshot to `path` as Redis does: to a temporary file beside it,
- * synced, then renamed over `path`, so a crash leaves the old file whole. Each
+ * synced, then renamed over `path` (and the directory synced), so a crash
+ * leaves the old file or the new one, whole. Each
  * chunk is awaited, so the event loop keeps serving while it is written.
  */
 export async function writeSnapshot(
@@ -390,6 +399,13 @@ export async function writeSnapshot(
   }
   await fh.close();
   await rename(tmp, path);
+  // The rename itself is durable only once the directory is synced (Redis 7.0's fsyncFileDir).
+  const dirHandle = await open(dirname(path), 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
   return { bytes };
 }
 
