@@ -629,7 +629,7 @@ function backlenSize(n: number): number {
 }
 
 /** The entries of a listpack (src/listpack.c), integers as decimal text; a string says what is wrong. */
-export function listpackEntries(b: Buffer): string[] | string {
+function listpackEntries(b: Buffer): string[] | string {
   if (b.length < 7 || b.readUInt32LE(0) !== b.length) return 'a listpack of the wrong size';
   const count = b.readUInt16LE(4);
   const out: string[] = [];
@@ -682,7 +682,7 @@ export function listpackEntries(b: Buffer): string[] | string {
 }
 
 /** The entries of a ziplist (src/ziplist.c), integers as decimal text; a string says what is wrong. */
-export function ziplistEntries(b: Buffer): string[] | string {
+function ziplistEntries(b: Buffer): string[] | string {
   if (b.length < 11 || b.readUInt32LE(0) !== b.length) return 'a ziplist of the wrong size';
   const count = b.readUInt16LE(8);
   const out: string[] = [];
@@ -726,7 +726,7 @@ export function ziplistEntries(b: Buffer): string[] | string {
 }
 
 /** The keys and values of a zipmap (src/zipmap.c, Redis before 2.6); a string says what is wrong. */
-export function zipmapEntries(b: Buffer): string[] | string {
+function zipmapEntries(b: Buffer): string[] | string {
   const out: string[] = [];
   const last = b.length - 1;
   let p = 1; // the count byte, which is only a hint
