@@ -312,3 +312,81 @@ describe('the directory a node leaves', () => {
     expect(bad.stderr()).toContain(`at offset ${at} `);
   }, 30_000);
 });
+
+describe('dump.rdb', () => {
+  test('BGSAVE writes the dataset as it was when it started, whatever writes follow', async () => {
+    const { startSingleNode } = await import('./support/servers.js');
+    const { readSnapshot } = await import('../server/persistence/rdb.js');
+    const dir = tempDir();
+    const node = await startSingleNode([`dir ${dir}`, 'save ""']);
+    try {
+      const c = await connect(node.ports['solo']!);
+      const { encodeCommand } = await import('./support/reply-reader.js');
+      // 20,000 hashes and strings, then in one write: BGSAVE and writes to every one of them.
+      const load: Buffer[] = [];
+      for (let i = 0; i < 20_000; i++) load.push(encodeCommand('HSET', `h${i}`, 'f', 'before', 'g', String(i)), encodeCommand('SET', `s${i}`, 'before'));
+      c.send(Buffer.concat(load));
+      for (let i = 0; i < load.length; i++) await c.next(10_000);
+      const after: Buffer[] = [encodeCommand('BGSAVE')];
+      for (let i = 0; i < 20_000; i++) after.push(encodeCommand('HSET', `h${i}`, 'f', 'after'), encodeCommand('DEL', `s${i}`), encodeCommand('SET', `new${i}`, 'x'));
+      after.push(encodeCommand('FLUSHALL'));
+      c.send(Buffer.concat(after));
+      expect(show(await c.next(10_000))).toBe('+Background saving started');
+      for (let i = 1; i < after.length; i++) await c.next(10_000);
+      for (let i = 0; ; i++) {
+        const info = await c.call(5000, 'INFO', 'persistence');
+        if (info.data!.toString('latin1').includes('rdb_bgsave_in_progress:0')) break;
+        expect(i).toBeLessThan(500);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      let hashes = 0;
+      let strings = 0;
+      for await (const [key, value] of readSnapshot(`${dir}/dump.rdb`)) {
+        if (typeof value === 'string') {
+          expect(key.startsWith('s') && value === 'before', key).toBe(true);
+          strings++;
+        } else {
+          expect(Object.fromEntries(value.fields), key).toEqual({ f: 'before', g: key.slice(1) });
+          hashes++;
+        }
+      }
+      expect([hashes, strings]).toEqual([20_000, 20_000]);
+      expect(show(await c.call(5000, 'DBSIZE'))).toBe(':0');
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
+
+  test('SHUTDOWN saves dump.rdb when save points are set, NOSAVE does not; a node with the AOF off loads it', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const conf = writeConf([`secret abcdefghijklmnopqrstuvwx`, `dir ${dir}`, 'save 3600 1', `node solo 127.0.0.1:${port}`, 'route * solo']);
+    let node = await startNode(conf, 'solo', port);
+    nodes.add(node);
+    let c = await connect(port);
+    await c.call(5000, 'SET', 'kept', 'v', 'EX', '1000');
+    await c.call(5000, 'HSET', 'h', 'f', '1');
+    const before = Number(show(await c.call(5000, 'LASTSAVE')).slice(1));
+    c.send(Buffer.from('*1\r\n$8\r\nSHUTDOWN\r\n'));
+    expect((await node.exited).code).toBe(0);
+    nodes.delete(node);
+    const { spawnSync } = await import('node:child_process');
+    expect(spawnSync('redis-check-rdb', [`${dir}/dump.rdb`], { encoding: 'latin1' }).stdout).toContain('RDB looks OK');
+    node = await startNode(conf, 'solo', port);
+    nodes.add(node);
+    c = await connect(port);
+    for (let i = 0; (await c.call(5000, 'GET', 'kept')).line.startsWith('LOADING') && i < 500; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(show(await c.call(5000, 'GET', 'kept'))).toBe('"v"');
+    expect(Number(show(await c.call(5000, 'TTL', 'kept')).slice(1))).toBeGreaterThan(990);
+    expect(Number(show(await c.call(5000, 'LASTSAVE')).slice(1))).toBeGreaterThanOrEqual(before);
+    await c.call(5000, 'SET', 'lost', 'v');
+    c.send(Buffer.from('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n'));
+    await node.exited;
+    nodes.delete(node);
+    node = await startNode(conf, 'solo', port);
+    nodes.add(node);
+    c = await connect(port);
+    for (let i = 0; (await c.call(5000, 'GET', 'kept')).line.startsWith('LOADING') && i < 500; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(show(await c.call(5000, 'EXISTS', 'kept', 'h', 'lost'))).toBe(':2');
+  }, 30_000);
+});

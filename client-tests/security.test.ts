@@ -75,7 +75,7 @@ describe('binding', () => {
   test('a node bound beyond loopback without a password warns loudly', async () => {
     const port = await freePort();
     const logs: string[] = [];
-    const cfg = parseConfig(`secret security-test-secret\nnode wide 0.0.0.0:${port}\nroute * wide\n`);
+    const cfg = parseConfig(`secret security-test-secret\nsave ""\nnode wide 0.0.0.0:${port}\nroute * wide\n`);
     const node = new KvNode(configFor(cfg, 'wide'), { log: (m) => logs.push(m) });
     await node.start();
     await node.stop();
@@ -85,7 +85,7 @@ describe('binding', () => {
   test('a loopback node does not warn', async () => {
     const port = await freePort();
     const logs: string[] = [];
-    const node = new KvNode(configFor(parseConfig(`secret security-test-secret\nnode lo 127.0.0.1:${port}\nroute * lo\n`), 'lo'), { log: (m) => logs.push(m) });
+    const node = new KvNode(configFor(parseConfig(`secret security-test-secret\nsave ""\nnode lo 127.0.0.1:${port}\nroute * lo\n`), 'lo'), { log: (m) => logs.push(m) });
     await node.start();
     await node.stop();
     expect(logs.join('\n')).not.toContain('WARNING');
@@ -93,7 +93,7 @@ describe('binding', () => {
 
   test('a port in use is an error that names it', async () => {
     const port = await freePort();
-    const cfg = parseConfig(`secret security-test-secret\nnode a 127.0.0.1:${port}\nroute * a\n`);
+    const cfg = parseConfig(`secret security-test-secret\nsave ""\nnode a 127.0.0.1:${port}\nroute * a\n`);
     const first = new KvNode(configFor(cfg, 'a'), { log: () => {} });
     await first.start();
     const second = new KvNode(configFor(cfg, 'a'), { log: () => {} });

@@ -38,6 +38,8 @@ export class KvNode implements ConnectionHost {
   private stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
   private readonly oplog: OpLog;
   readonly persistence: Persistence;
+  /** What stop() does with dump.rdb: SHUTDOWN SAVE or NOSAVE set it; SIGTERM leaves the default. */
+  private shutdownMode: 'default' | 'save' | 'nosave' = 'default';
 
   constructor(
     readonly config: NodeConfig,
@@ -157,7 +159,13 @@ export class KvNode implements ConnectionHost {
       infoSection: (name) => this.infoSection(name),
       clients: () => [...this.connections].map((c) => c.state),
       checkSecret: (s) => secretsEqual(s, this.secret),
-      rewriteAof: () => this.persistence.startRewrite(),
+      disk: {
+        save: () => this.persistence.save(),
+        bgsave: () => this.persistence.startBgsave(),
+        rewriteAof: () => this.persistence.startRewrite(),
+        lastSave: () => this.persistence.lastSave,
+        onShutdown: (mode) => (this.shutdownMode = mode),
+      },
       resetStats: () => {
         this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
       },
@@ -346,7 +354,7 @@ export class KvNode implements ConnectionHost {
     for (const c of this.connections) c.socket.destroy();
     for (const link of this.links.values()) link.close();
     // What was acknowledged is written and fsynced before the process may exit.
-    await this.persistence.shutdown().catch((e: unknown) => this.log(`error closing the append only file: ${(e as Error).message}`));
+    await this.persistence.shutdown(this.shutdownMode).catch((e: unknown) => this.log(`error closing the append only file: ${(e as Error).message}`));
     this.store.close();
     this.oplog.flush();
     await closed;

@@ -105,7 +105,7 @@ async function startNutcracker(redisPort: number): Promise<{ proc: Proc; port: n
 export async function startNodes(names: string[], routes: (name: string) => string[], opts: NodeOptions = {}): Promise<{ procs: Proc[]; ports: Map<string, number> }> {
   const ports = new Map<string, number>();
   for (const n of names) ports.set(n, await freePort());
-  const lines = [`secret ${SECRET}`, ...(opts.settings ?? [])];
+  const lines = [`secret ${SECRET}`, 'save ""', ...(opts.settings ?? [])];
   for (const n of names) lines.push(`node ${n} 127.0.0.1:${ports.get(n)}`);
   for (const n of names) lines.push(`[${n}]`, ...routes(n).map((r) => `route ${r}`));
   const file = join(workDir(), `cluster-${++serial}.conf`);

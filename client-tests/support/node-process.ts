@@ -76,7 +76,8 @@ export function pairConf(ports: { foo: number; bar: number }, opts: PairOptions 
   const lines: string[] = [];
   const secret = opts.secretLine === undefined ? `secret ${SECRET}` : opts.secretLine;
   if (secret !== null) lines.push(secret);
-  lines.push(...(opts.settings ?? []));
+  // No snapshots unless a test asks: a node's default dir is ./data/<name>, in the checkout.
+  lines.push('save ""', ...(opts.settings ?? []));
   lines.push(`node foo 127.0.0.1:${ports.foo}`, `node bar 127.0.0.1:${ports.bar}`, ...PAIR_ROUTES);
   for (const [name, settings] of Object.entries(opts.sections ?? {})) lines.push(`[${name}]`, ...PAIR_ROUTES, ...settings);
   return lines;

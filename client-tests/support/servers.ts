@@ -28,11 +28,15 @@ export interface ClusterSpec {
 
 /** The text of a cluster.conf for `spec` with the given ports. */
 export function clusterConf(spec: ClusterSpec, ports: Record<string, number>): string {
-  const lines = [`secret ${SECRET}`, ...(spec.settings ?? [])];
+  // No snapshots unless a test asks, and each node's files (a SAVE, an AOF) in a
+  // temporary directory of its own, not in ./data/<name> of the checkout.
+  const lines = [`secret ${SECRET}`, 'save ""', ...(spec.settings ?? [])];
   for (const n of spec.nodes) lines.push(`node ${n} 127.0.0.1:${ports[n]}`);
   for (const r of spec.routes) lines.push(`route ${r}`);
-  for (const [name, routes] of Object.entries(spec.sections ?? {})) {
-    lines.push(`[${name}]`, ...routes.map((r) => `route ${r}`));
+  const files = mkdtempSync(join(tmpdir(), 'kv-data-'));
+  for (const n of spec.nodes) {
+    const routes = spec.sections?.[n] ?? [];
+    lines.push(`[${n}]`, ...routes.map((r) => `route ${r}`), `dir ${join(files, n)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -109,15 +109,17 @@ export class RoutingStage {
     if (writes && store.watch.active && spec.keys !== null) {
       for (const i of keyPositions(spec, argv)) store.watch.touch(argv[i]!);
     }
-    // An AOF rewrite in progress copies each key before its first change.
-    const interceptor = writes ? store.log.interceptor : null;
-    if (interceptor !== null) {
-      if (spec.keys === null) interceptor.all();
-      else for (const i of keyPositions(spec, argv)) interceptor.key(argv[i]!);
+    // An AOF rewrite or a BGSAVE in progress copies each key before its first change.
+    if (writes && store.log.interceptors.size !== 0) {
+      for (const interceptor of store.log.interceptors) {
+        if (spec.keys === null) interceptor.all();
+        else for (const i of keyPositions(spec, argv)) interceptor.key(argv[i]!);
+      }
     }
     const reply = spec.run!(ctx, argv);
-    if (writes && store.log.active && !isErrorReply(reply)) {
-      for (const cmd of propagation(spec, argv, store)) store.log.append(cmd);
+    if (writes && !isErrorReply(reply)) {
+      if (store.log.active) for (const cmd of propagation(spec, argv, store)) store.log.append(cmd);
+      else store.log.changes++; // counted for the save points even when nobody reads the log
     }
     return reply;
   }

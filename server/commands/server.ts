@@ -350,12 +350,24 @@ export const time: Handler = () => {
 
 /** BGREWRITEAOF: the append-only file is rewritten while the node serves (a no-op with appendonly no). */
 export const bgrewriteaof: Handler = (ctx) => {
-  const refused = ctx.node.rewriteAof();
+  const refused = ctx.node.disk.rewriteAof();
   return refused === null ? r.simple('Background append only file rewriting started') : r.error(refused);
 };
 
-/** SAVE: nothing is persisted (save "" and appendonly no, fixed), so there is nothing to write; Redis then also answers OK. */
-export const save: Handler = () => r.OK;
+/** SAVE: dump.rdb written now, blocking the node as Redis's SAVE does. */
+export const save: Handler = (ctx) => {
+  const refused = ctx.node.disk.save();
+  return refused === null ? r.OK : r.error(refused);
+};
+
+/** BGSAVE: dump.rdb written while the node serves, as of now. SCHEDULE is accepted: nothing else ever runs then. */
+export const bgsave: Handler = (ctx, argv) => {
+  if (argv.length > 2 || (argv.length === 2 && argv[1]!.toLowerCase() !== 'schedule')) return SYNTAX;
+  const refused = ctx.node.disk.bgsave();
+  return refused === null ? r.simple('Background saving started') : r.error(refused);
+};
+
+export const lastsave: Handler = (ctx) => r.integer(ctx.node.disk.lastSave());
 
 /**
  * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: checked as Redis checks it,
@@ -380,6 +392,7 @@ export const shutdown: Handler = (ctx, argv) => {
   if ((abort && argv.length > 2) || (save && nosave)) return SYNTAX;
   if (abort) return r.error('ERR No shutdown in progress.');
   if (process.listenerCount('SIGTERM') === 0) return r.error('ERR Errors trying to SHUTDOWN. Check logs.');
+  ctx.node.disk.onShutdown(save ? 'save' : nosave ? 'nosave' : 'default');
   ctx.client.closeAfterReply = true;
   setImmediate(() => process.emit('SIGTERM'));
   return '';

@@ -128,6 +128,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'flushdb', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from the current database' },
     { name: 'flushall', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from all databases' },
     { name: 'info', arity: -1, flags: ['loading', 'stale'], run: server.info, summary: 'Get information and statistics about the server' },
+    { name: 'bgsave', arity: -1, flags: ['admin', 'noscript'], run: server.bgsave, summary: 'Asynchronously save the dataset to disk' },
+    { name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], run: server.lastsave, summary: 'Get the UNIX time stamp of the last successful save to disk' },
     { name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript'], run: server.bgrewriteaof, summary: 'Asynchronously rewrite the append-only file' },
     { name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_multi'], run: server.save, summary: 'Synchronously save the dataset to disk' },
     { name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], run: server.shutdown, summary: 'Synchronously save the dataset to disk and then shut down the server' },

@@ -58,7 +58,7 @@ export function testNode(proto: Proto = 2, settings: Record<string, string> = {}
     clients: () => [],
     checkSecret: () => false,
     resetStats: () => {},
-    rewriteAof: () => null,
+    disk: { save: () => null, bgsave: () => null, rewriteAof: () => null, lastSave: () => 0, onShutdown: () => {} },
   };
   return { ctx: { node: view, client: testClient(proto), proto, path: [] }, store, close: () => store.close() };
 }

@@ -54,8 +54,19 @@ export interface NodeView {
   /** Checks the cluster secret sent by a peer's link. */
   checkSecret(secret: string): boolean;
   resetStats(): void;
-  /** Starts an AOF rewrite (BGREWRITEAOF); Redis's error text when one cannot start. */
+  /** The node's files: dump.rdb and the append-only file. */
+  readonly disk: DiskView;
+}
+
+/** What commands may ask of a node's persistence. Each action gives Redis's error text, or null when done or started. */
+export interface DiskView {
+  save(): string | null;
+  bgsave(): string | null;
   rewriteAof(): string | null;
+  /** LASTSAVE: when dump.rdb was last written, in seconds since the epoch. */
+  lastSave(): number;
+  /** What a shutdown does with dump.rdb (SHUTDOWN SAVE|NOSAVE). */
+  onShutdown(mode: 'default' | 'save' | 'nosave'): void;
 }
 
 export interface Ctx {

@@ -5,9 +5,12 @@
 // past auto-aof-rewrite-percentage) without stopping service, and answers
 // INFO persistence. The store and the commands know nothing of files.
 
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { AofLoader, AofWriter, aofRewriteDue, type AofBaseWriter, type AppendFsync } from './aof.js';
-import type { Store } from '../store/store.js';
+import { readSnapshot, snapshotChunks, storeEntries, writeSnapshot, type SnapshotEntry } from './rdb.js';
+import { Hash, type Store, type Value } from '../store/store.js';
+import type { WriteInterceptor } from '../store/write-log.js';
 import { rebuild } from '../commands/propagate.js';
 
 export interface PersistenceHost {
@@ -42,12 +45,21 @@ export class Persistence {
   private lastRewrite: { ok: boolean; at: number; ms: number } | null = null;
   loading = false;
   loadedAt = 0;
+  /** dump.rdb: when it was last written (LASTSAVE), the write log's count then, and how BGSAVE went. */
+  lastSave = Math.floor(Date.now() / 1000);
+  private changesAtSave = 0;
+  private bgsave: Snapshot | null = null;
+  private lastBgsave: { ok: boolean; ms: number } | null = null;
+  private saves = 0;
 
   constructor(
     private readonly host: PersistenceHost,
     private readonly replay: Replay,
   ) {
-    this.cron = setInterval(() => this.autoRewrite(), 1000);
+    this.cron = setInterval(() => {
+      this.autoRewrite();
+      this.savePoints();
+    }, 1000);
     this.cron.unref();
   }
 
@@ -71,7 +83,7 @@ export class Persistence {
    * else wrong throws, naming the file and offset, and the node must not start.
    */
   async load(): Promise<void> {
-    if (!this.enabled) return;
+    if (!this.enabled) return this.loadSnapshot();
     this.loading = true;
     const started = Date.now();
     try {
@@ -88,6 +100,121 @@ export class Persistence {
     } finally {
       this.loading = false;
       this.loadedAt = Date.now();
+    }
+  }
+
+  private rdbPath(): string {
+    return join(fsText(this.host.setting('dir')), fsText(this.host.setting('dbfilename')));
+  }
+
+  /** With the AOF off, as in Redis, the dataset comes from dump.rdb if there is one. */
+  private async loadSnapshot(): Promise<void> {
+    const path = this.rdbPath();
+    if (!existsSync(path)) return;
+    this.loading = true;
+    const started = Date.now();
+    let n = 0;
+    let expired = 0;
+    try {
+      for await (const [key, value, at] of readSnapshot(path, { skipFunctions: true })) {
+        // As a primary does: keys already expired are not loaded.
+        if (at > 0 && at <= Date.now()) expired++;
+        else if (at > 0) this.host.store.setUntil(key, value, at);
+        else this.host.store.set(key, value);
+        if (++n % LOAD_COMMANDS_PER_TURN === 0) await new Promise((res) => setImmediate(res));
+      }
+    } finally {
+      this.loading = false;
+      this.loadedAt = Date.now();
+    }
+    this.host.log(`DB loaded from disk: ${(Date.now() - started) / 1000} seconds, ${n - expired} keys (${expired} expired, not loaded)`);
+  }
+
+  /**
+   * SAVE: dump.rdb written at once, blocking, as Redis's SAVE blocks; then
+   * synced and renamed over the old one. Returns an error text or null.
+   */
+  save(): string | null {
+    if (this.bgsave !== null) return 'ERR Background save already in progress';
+    const path = this.rdbPath();
+    const tmp = `${path}.tmp-${process.pid}`;
+    try {
+      mkdirSync(fsText(this.host.setting('dir')), { recursive: true });
+      const { entries, keys, expires } = storeEntries(this.host.store);
+      const fd = openSync(tmp, 'w', 0o644);
+      try {
+        for (const chunk of snapshotChunks(entries, { keys, expires })) writeSync(fd, chunk);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* never created */
+      }
+      this.host.log(`Error saving DB on disk: ${(e as Error).message}`);
+      return 'ERR';
+    }
+    this.saved();
+    this.host.log('DB saved on disk');
+    return null;
+  }
+
+  private saved(): void {
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.changesAtSave = this.host.store.log.changes;
+    this.saves++;
+  }
+
+  /**
+   * BGSAVE: dump.rdb written while the node serves, as of this moment: a key
+   * about to change before its turn is copied first, so the file is the
+   * dataset at the start, as a forked Redis writes it.
+   */
+  startBgsave(): string | null {
+    if (this.bgsave !== null) return 'ERR Background save already in progress';
+    const started = Date.now();
+    const snapshot = new Snapshot(this.host.store);
+    this.bgsave = snapshot;
+    this.host.store.log.interceptors.add(snapshot);
+    const dir = fsText(this.host.setting('dir'));
+    this.host.log('Background saving started');
+    void Promise.resolve()
+      .then(() => mkdirSync(dir, { recursive: true }))
+      .then(() => writeSnapshot(this.rdbPath(), snapshot.entries(), snapshot.sizes))
+      .then(
+        () => {
+          this.saved();
+          this.lastBgsave = { ok: true, ms: Date.now() - started };
+          this.host.log('Background saving terminated with success');
+        },
+        (e: unknown) => {
+          this.lastBgsave = { ok: false, ms: Date.now() - started };
+          this.host.log(`Background saving error: ${(e as Error).message}`);
+        },
+      )
+      .finally(() => {
+        this.host.store.log.interceptors.delete(snapshot);
+        this.bgsave = null;
+      });
+    return null;
+  }
+
+  /** The `save` points: a BGSAVE once any "<seconds> <changes>" pair is met, as serverCron does. */
+  private savePoints(): void {
+    if (this.bgsave !== null || this.loading) return;
+    const words = this.host.setting('save').split(' ').filter((w) => w !== '').map(Number);
+    const changes = this.host.store.log.changes - this.changesAtSave;
+    const age = Math.floor(Date.now() / 1000) - this.lastSave;
+    for (let i = 0; i + 1 < words.length; i += 2) {
+      if (changes >= words[i + 1]! && age >= words[i]!) {
+        this.host.log(`${words[i + 1]} changes in ${words[i]} seconds. Saving...`);
+        this.startBgsave();
+        return;
+      }
     }
   }
 
@@ -141,7 +268,7 @@ export class Persistence {
     const base = this.writer.startRewrite();
     const rw = new Rewrite(this.host.store, base);
     this.rewrite = rw;
-    this.host.store.log.interceptor = rw;
+    this.host.store.log.interceptors.add(rw);
     this.host.log('Background append only file rewriting started');
     void rw
       .run()
@@ -159,7 +286,7 @@ export class Persistence {
       )
       .finally(() => {
         this.rewrite = null;
-        if (this.host.store.log.interceptor === rw) this.host.store.log.interceptor = null;
+        this.host.store.log.interceptors.delete(rw);
       });
     return null;
   }
@@ -178,11 +305,18 @@ export class Persistence {
     }
   }
 
-  /** The fields of INFO persistence that the AOF has (Redis's names). */
+  /** The fields of INFO persistence (Redis's names). */
   info(): Record<string, string | number> {
     const sizes = this.writer?.sizes();
     const out: Record<string, string | number> = {
       loading: this.loading ? 1 : 0,
+      rdb_changes_since_last_save: this.host.store.log.changes - this.changesAtSave,
+      rdb_bgsave_in_progress: this.bgsave !== null ? 1 : 0,
+      rdb_last_save_time: this.lastSave,
+      rdb_last_bgsave_status: this.lastBgsave === null || this.lastBgsave.ok ? 'ok' : 'err',
+      rdb_last_bgsave_time_sec: this.lastBgsave ? Math.round(this.lastBgsave.ms / 1000) : -1,
+      rdb_current_bgsave_time_sec: this.bgsave ? Math.round((Date.now() - this.bgsave.startedAt) / 1000) : -1,
+      rdb_saves: this.saves,
       aof_enabled: this.writer !== null ? 1 : 0,
       aof_rewrite_in_progress: this.rewrite !== null ? 1 : 0,
       aof_rewrite_scheduled: 0,
@@ -198,10 +332,19 @@ export class Persistence {
     return out;
   }
 
-  /** At shutdown: everything written and fsynced, whatever appendfsync says. */
-  async shutdown(): Promise<void> {
+  /**
+   * At shutdown: the AOF written and fsynced, whatever appendfsync says; and
+   * dump.rdb saved when `save` points are set (or SHUTDOWN SAVE), unless
+   * SHUTDOWN NOSAVE, as Redis's prepareForShutdown does.
+   */
+  async shutdown(mode: 'default' | 'save' | 'nosave' = 'default'): Promise<void> {
     clearInterval(this.cron);
     await this.close();
+    const savePoints = this.host.setting('save') !== '';
+    if (mode === 'save' || (mode === 'default' && savePoints)) {
+      this.host.log('Saving the final RDB snapshot before exiting.');
+      if (this.save() !== null) this.host.log('Error trying to save the DB, can\'t exit.');
+    }
   }
 
   /** Stops appending (appendonly no), after writing and fsyncing what was logged. */
@@ -221,7 +364,7 @@ export class Persistence {
  * file starts from, and no write is applied twice on replay; a FLUSHALL ends
  * the copy, since the incr file replays it over whatever the base holds.
  */
-class Rewrite {
+class Rewrite implements WriteInterceptor {
   readonly startedAt = Date.now();
   private readonly pending: string[];
   private readonly copied = new Set<string>();
@@ -259,4 +402,65 @@ class Rewrite {
       await new Promise((res) => setImmediate(res));
     }
   }
+}
+
+/**
+ * One BGSAVE: the key list is taken at the start, and a key about to change
+ * before its turn is copied first (a hash's fields; a string is immutable),
+ * so the file holds every key as it was at the start, as a fork's would. A
+ * FLUSHALL meanwhile copies every key not yet written.
+ */
+class Snapshot implements WriteInterceptor {
+  readonly startedAt = Date.now();
+  private readonly keys: string[];
+  readonly sizes: { keys: number; expires: number };
+  private readonly done = new Set<string>();
+  private readonly copies = new Map<string, [Value, number]>();
+  private next = 0;
+
+  constructor(private readonly store: Store) {
+    this.keys = store.keys();
+    let expires = 0;
+    for (const k of this.keys) if (store.expireTime(k) > 0) expires++;
+    this.sizes = { keys: this.keys.length, expires };
+  }
+
+  key(key: string): void {
+    if (this.done.has(key) || this.copies.has(key)) return;
+    const v = this.store.get(key);
+    if (v === undefined) {
+      this.done.add(key); // created after the start: not in the snapshot
+      return;
+    }
+    this.copies.set(key, [copyOf(v), this.store.expireTime(key)]);
+  }
+
+  all(): void {
+    for (let i = this.next; i < this.keys.length; i++) this.key(this.keys[i]!);
+  }
+
+  *entries(): Generator<SnapshotEntry, void, void> {
+    for (; this.next < this.keys.length; this.next++) {
+      const k = this.keys[this.next]!;
+      if (this.done.has(k)) continue;
+      this.done.add(k);
+      const copy = this.copies.get(k);
+      if (copy !== undefined) {
+        this.copies.delete(k);
+        yield [k, copy[0], Math.max(0, copy[1])];
+        continue;
+      }
+      const v = this.store.get(k);
+      if (v === undefined) continue;
+      const at = this.store.expireTime(k);
+      yield [k, v, at > 0 ? at : 0];
+    }
+  }
+}
+
+function copyOf(v: Value): Value {
+  if (typeof v === 'string') return v;
+  const h = new Hash(v.bucket);
+  for (const [f, val] of v.fields) h.fields.set(f, val);
+  return h;
 }

@@ -74,6 +74,7 @@ export class Store {
       this.expiredKeys++;
       this.watch.touch(key);
       if (this.log.active) this.log.append(['DEL', key]);
+      else this.log.changes++;
     });
     this.timer = setInterval(() => this.expireSome(EXPIRE_KEYS_PER_TICK), EXPIRE_TICK_MS);
     this.timer.unref();

@@ -19,10 +19,10 @@ export interface WriteInterceptor {
 
 export class WriteLog {
   private readers: LogReader[] = [];
-  /** Changes logged since the start (Redis's server.dirty, for INFO and `save`). */
+  /** Changes since the start, logged or not (Redis's server.dirty, for INFO and the save points). */
   changes = 0;
-  /** Set while someone must see keys before they change; the routing stage calls it. */
-  interceptor: WriteInterceptor | null = null;
+  /** Those who must see keys before they change (an AOF rewrite, a BGSAVE); the routing stage calls them. */
+  readonly interceptors = new Set<WriteInterceptor>();
 
   /** True when someone reads the log: only then is a write's command worked out. */
   get active(): boolean {
