@@ -317,10 +317,10 @@ describe('dump.rdb', () => {
   test('BGSAVE writes the dataset as it was when it started, whatever writes follow', async () => {
     const { startSingleNode } = await import('./support/servers.js');
     const { readSnapshot } = await import('../server/persistence/rdb.js');
-    const dir = tempDir();
-    const node = await startSingleNode([`dir ${dir}`, 'save ""']);
+    const node = await startSingleNode();
     try {
       const c = await connect(node.ports['solo']!);
+      const dir = (await c.call(5000, 'CONFIG', 'GET', 'dir')).items![1]!.data!.toString('latin1');
       const { encodeCommand } = await import('./support/reply-reader.js');
       // 20,000 hashes and strings, then in one write: BGSAVE and writes to every one of them.
       const load: Buffer[] = [];

@@ -237,12 +237,14 @@ export class Persistence {
   }
 
   /**
-   * With appendfsync always, replies wait for one fsync per turn of the event
-   * loop covering every write before them (a group commit, as Redis's
-   * beforeSleep does); otherwise they go at once.
+   * Replies that follow writes wait until those writes are in the file: one
+   * write(2) per turn of the event loop for all of them (and with appendfsync
+   * always one fsync), as Redis's beforeSleep flushes the AOF before it sends
+   * replies. So a crash of the process never loses an acknowledged write;
+   * what the OS has not yet put on the disk is what appendfsync decides.
    */
   repliesMayGo(ready: () => void): boolean {
-    if (!this.dirty || this.writer === null || this.host.setting('appendfsync') !== 'always') return true;
+    if (!this.dirty || this.writer === null) return true;
     this.waiting.push(ready);
     if (!this.syncQueued) {
       this.syncQueued = true;
