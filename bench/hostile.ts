@@ -7,9 +7,11 @@
 // protocol error before it closes. Prints a markdown table; under a minute.
 
 import net from 'node:net';
-import { removeWorkDir, sleep, stopAll } from './lib/proc.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, freePort, removeWorkDir, sleep, startProcess, stopAll, waitForPort, workDir } from './lib/proc.js';
 import { encode } from './lib/resp.js';
-import { startNodes, startRedis, startTarget } from './lib/targets.js';
+import { SECRET, startRedis, startTarget } from './lib/targets.js';
 
 const MB = 1024 * 1024;
 
@@ -303,6 +305,25 @@ const FIGURES: Record<string, (p: Ports, seconds: number) => Promise<void>> = {
   },
 };
 
+/**
+ * kv nodes foo (a-m) and bar (n-z), each in its own process and its own
+ * directory of the run's work dir, so that nothing a node saves there
+ * (./data/<name>) comes from, or is left in, the repository.
+ */
+async function startPair(): Promise<{ foo: number; bar: number }> {
+  const ports = { foo: await freePort(), bar: await freePort() };
+  const file = join(workDir(), 'hostile.conf');
+  const lines = [`secret ${SECRET}`, `node foo 127.0.0.1:${ports.foo}`, `node bar 127.0.0.1:${ports.bar}`, 'route a-m foo', 'route n-z bar'];
+  writeFileSync(file, lines.join('\n') + '\n');
+  for (const name of ['foo', 'bar'] as const) {
+    const dir = join(workDir(), name);
+    mkdirSync(dir, { recursive: true });
+    const args = ['-c', 'cd "$0" && exec "$@"', dir, process.execPath, join(ROOT, 'dist/server/main.js'), '--config', file, '--name', name];
+    await waitForPort(ports[name], startProcess(`kv-${name}-${ports[name]}`, 'sh', args));
+  }
+  return ports;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const option = (name: string): string | undefined => {
@@ -314,10 +335,10 @@ async function main(): Promise<void> {
   const unknown = only.filter((f) => !(f in FIGURES));
   if (unknown.length) throw new Error(`unknown figure ${unknown.join(', ')}: choose from ${Object.keys(FIGURES).join(', ')}`);
   log('starting kv foo/bar (a-m on foo, n-z on bar), redis-server, nutcracker → redis-server');
-  const kv = await startNodes(['foo', 'bar'], () => ['a-m foo', 'n-z bar']);
+  const kv = await startPair();
   const redis = await startRedis();
   const nutcracker = await startTarget('nutcracker');
-  const ports: Ports = { foo: kv.ports.get('foo')!, bar: kv.ports.get('bar')!, redis: redis.port, nutcracker: nutcracker.port };
+  const ports: Ports = { ...kv, redis: redis.port, nutcracker: nutcracker.port };
   for (const port of [ports.foo, ports.redis, ports.nutcracker]) {
     await command(port, 'SET', 'zby', 'bystander');
     await command(port, 'SET', 'aby', 'bystander');

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import net from 'node:net';
 import { SECRET } from './servers.js';
 
@@ -83,11 +83,18 @@ export function pairConf(ports: { foo: number; bar: number }, opts: PairOptions 
   return lines;
 }
 
-/** Starts `name` from the file `confFile`, without waiting for anything. */
+const SERVER = resolve('dist/server/main.js');
+
+/**
+ * Starts `name` from the file `confFile`, without waiting for anything. It runs
+ * in the file's directory, so whatever it writes there (./data/<name>: dump.rdb,
+ * the AOF) is the test's own and never loaded by another test's node.
+ */
 export function spawnNode(confFile: string, name: string, port: number): NodeProcess {
   const env = { ...process.env };
   delete env['KV_CLUSTER_SECRET']; // the file's secret lines are what the tests exercise
-  const child = spawn(process.execPath, ['dist/server/main.js', '--config', confFile, '--name', name], {
+  const child = spawn(process.execPath, [SERVER, '--config', confFile, '--name', name], {
+    cwd: dirname(confFile),
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
