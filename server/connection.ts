@@ -13,7 +13,7 @@ import type net from 'node:net';
 import { QUERY_BUFFER_LIMIT, RequestDecoder } from './protocol/request-decoder.js';
 import { MAX_STRING_LENGTH } from './protocol/reply-framer.js';
 import * as r from './protocol/resp.js';
-import type { ClientState } from './commands/types.js';
+import { newClientState, type ClientState } from './commands/types.js';
 import { execute, type PipelineHost } from './pipeline.js';
 import { hostOf } from './oplog.js';
 import { fansOut, isMultiStep } from './cluster/routing-stage.js';
@@ -77,23 +77,7 @@ export class Connection {
     id: number,
     private readonly host: ConnectionHost,
   ) {
-    this.state = {
-      id,
-      proto: 2,
-      name: '',
-      libName: '',
-      libVer: '',
-      authenticated: !host.passwordRequired(),
-      peer: null,
-      closeAfterReply: false,
-      remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
-      localAddress: `${socket.localAddress}:${socket.localPort}`,
-      createdAt: Date.now(),
-      lastCommand: 'NULL',
-      multi: null,
-      multiFailed: false,
-      watched: [],
-    };
+    this.state = newClientState(id, `${socket.remoteAddress}:${socket.remotePort}`, `${socket.localAddress}:${socket.localPort}`, !host.passwordRequired());
     // Read per request, so CONFIG SET applies at once, as in Redis. A link from
     // another node is not a client: it carries many clients' requests, and the
     // owner checks each forwarded request against its limits on its own (a

@@ -3,13 +3,14 @@
 // commands see. Start with `new KvNode(config).start()`.
 
 import net from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { checkSetting, type NodeConfig } from './cluster/config.js';
 import { describeTable } from './cluster/router.js';
 import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
 import { resolveSecret, secretsEqual } from './cluster/secret.js';
 import { Store } from './store/store.js';
-import type { ClientState, NodeView } from './commands/types.js';
+import { newClientState, type ClientState, type NodeView } from './commands/types.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { createLog, type OpLog } from './oplog.js';
 import { Persistence } from './persistence/persistence.js';
@@ -50,6 +51,9 @@ export class KvNode implements ConnectionHost {
     this.settings = new Map(config.settings);
     this.settings.set('port', String(config.self.port));
     this.settings.set('bind', config.self.host);
+    // An absolute path, as CONFIG GET dir shows Redis's (bytes in the file, UTF-8 on the file system).
+    const dir = Buffer.from(this.settings.get('dir') ?? '.', 'latin1').toString('utf8');
+    this.settings.set('dir', Buffer.from(resolvePath(dir), 'utf8').toString('latin1'));
     this.secret = options.secret ?? resolveSecret(config.settings);
     for (const n of config.nodes) {
       if (n.name === config.self.name) continue;
@@ -78,30 +82,12 @@ export class KvNode implements ConnectionHost {
     if (name === 'select' || name === 'multi' || name === 'exec') return null;
     const spec = lookupCommand(name);
     if (spec === undefined || spec.run === undefined || spec.subcommands) return `Unknown command '${argv[0]!.slice(0, 64)}' reading the append only file`;
-    const client = (this.loaderClient ??= this.makeLoaderClient());
+    const client = (this.loaderClient ??= newClientState(0, 'aof', 'aof', true));
     spec.run({ node: this.view, client, proto: 2, path: [] }, argv);
     return null;
   }
+  /** The client the append-only file's commands run as. */
   private loaderClient: ClientState | null = null;
-  private makeLoaderClient(): ClientState {
-    return {
-      id: 0,
-      proto: 2,
-      name: '',
-      libName: '',
-      libVer: '',
-      authenticated: true,
-      peer: null,
-      closeAfterReply: false,
-      remoteAddress: 'aof',
-      localAddress: 'aof',
-      createdAt: Date.now(),
-      lastCommand: 'NULL',
-      multi: null,
-      multiFailed: false,
-      watched: [],
-    };
-  }
 
   repliesMayGo(ready: () => void): boolean {
     return this.persistence.repliesMayGo(ready);

@@ -2,7 +2,7 @@
 // (Excluded from the build like the tests themselves.)
 
 import { Store } from '../store/store.js';
-import type { ClientState, Ctx, NodeView } from './types.js';
+import { newClientState, type ClientState, type Ctx, type NodeView } from './types.js';
 import type { Proto } from '../protocol/resp.js';
 import { lookupCommand } from './table.js';
 import { afterEach, beforeEach, vi } from 'vitest';
@@ -17,23 +17,7 @@ export const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
 export const int = (n: number | bigint | string): string => `:${n}\r\n`;
 
 export function testClient(proto: Proto = 2): ClientState {
-  return {
-    id: 1,
-    proto,
-    name: '',
-    libName: '',
-    libVer: '',
-    authenticated: true,
-    peer: null,
-    closeAfterReply: false,
-    remoteAddress: '127.0.0.1:1',
-    localAddress: '127.0.0.1:2',
-    createdAt: Date.now(),
-    lastCommand: 'NULL',
-    multi: null,
-    multiFailed: false,
-    watched: [],
-  };
+  return { ...newClientState(1, '127.0.0.1:1', '127.0.0.1:2', true), proto };
 }
 
 export interface TestNode {

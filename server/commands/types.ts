@@ -28,6 +28,27 @@ export interface ClientState {
   watched: WatchedKey[];
 }
 
+/** A client's state as a new connection starts with it. */
+export function newClientState(id: number, remoteAddress: string, localAddress: string, authenticated: boolean): ClientState {
+  return {
+    id,
+    proto: 2,
+    name: '',
+    libName: '',
+    libVer: '',
+    authenticated,
+    peer: null,
+    closeAfterReply: false,
+    remoteAddress,
+    localAddress,
+    createdAt: Date.now(),
+    lastCommand: 'NULL',
+    multi: null,
+    multiFailed: false,
+    watched: [],
+  };
+}
+
 export interface WatchedKey {
   readonly key: string;
   /** Pending while the owner has not answered: EXEC waits for it. */
