@@ -13,13 +13,17 @@ import type net from 'node:net';
 import { QUERY_BUFFER_LIMIT, RequestDecoder } from './protocol/request-decoder.js';
 import { MAX_STRING_LENGTH } from './protocol/reply-framer.js';
 import * as r from './protocol/resp.js';
-import { newClientState, type ClientState } from './commands/types.js';
+import { newClientState, type ClientState, type ReplicaClient } from './commands/types.js';
+import type { ReplicaSink } from './replication/primary.js';
 import { execute, type PipelineHost } from './pipeline.js';
 import { hostOf } from './oplog.js';
 import { fansOut, isMultiStep } from './cluster/routing-stage.js';
 
 export interface ConnectionHost extends PipelineHost {
   setting(name: string): number;
+  /** A connection whose client asked PSYNC: it is now that replica's stream. Returns the replica's id. */
+  serveReplica(sink: ReplicaSink, replica: ReplicaClient): number;
+  dropReplica(id: number): void;
   /**
    * True when replies may be written now. False when writes they acknowledge
    * are not yet on disk as the chosen durability requires (appendfsync
@@ -112,8 +116,34 @@ export class Connection {
     socket.on('close', () => {
       this.closing = true;
       this.decoder.stop();
+      if (this.replicaId !== null) host.dropReplica(this.replicaId);
       host.onClose(this);
     });
+  }
+
+  /** Set once a PSYNC made this connection a replica's: replication writes to it from then on. */
+  private replicaId: number | null = null;
+
+  /**
+   * After PSYNC/SYNC: the replies owed so far go first, then the socket is the
+   * replication stream's (+FULLRESYNC and the RDB, or +CONTINUE and the backlog,
+   * then every write); what the replica sends (REPLCONF ACK) still runs, unanswered.
+   */
+  private becomeReplicaStream(): void {
+    const replica = this.state.replica!;
+    this.flush();
+    const socket = this.socket;
+    const sink = {
+      address: this.state.remoteAddress,
+      write: (data: string | Buffer): boolean => (socket.destroyed ? true : typeof data === 'string' ? socket.write(data, 'latin1') : socket.write(data)),
+      drained: (): Promise<void> => new Promise<void>((resolve) => (socket.destroyed || !socket.writableNeedDrain ? resolve() : socket.once('drain', () => resolve()))),
+      close: (): void => {
+        socket.destroy();
+      },
+    };
+    this.replicaId = this.host.serveReplica(sink, replica);
+    replica.id = this.replicaId;
+    replica.handoff = null;
   }
 
   private onData(chunk: Buffer): void {
@@ -190,8 +220,10 @@ export class Connection {
     }
     this.host.countCommand();
     const result = execute(this.host, this.state, argv);
+    if (this.replicaId !== null) return; // a replica's stream: nothing it sends is answered
     if (!(result instanceof Promise)) {
       this.push(result);
+      if (this.state.replica?.handoff) this.becomeReplicaStream();
     } else {
       const slot: Slot = { reply: null };
       this.slots.push(slot);

@@ -10,10 +10,12 @@ import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
 import { resolveSecret, secretsEqual } from './cluster/secret.js';
 import { Store } from './store/store.js';
-import { newClientState, type ClientState, type NodeView } from './commands/types.js';
+import { newClientState, type ClientState, type NodeView, type ReplicaClient } from './commands/types.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { createLog, type OpLog } from './oplog.js';
 import { Persistence } from './persistence/persistence.js';
+import { Replication } from './replication/replication.js';
+import type { ReplicaSink } from './replication/primary.js';
 import { lookupCommand } from './commands/table.js';
 
 export interface NodeOptions {
@@ -39,6 +41,9 @@ export class KvNode implements ConnectionHost {
   private stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
   private readonly oplog: OpLog;
   readonly persistence: Persistence;
+  readonly replication: Replication;
+  /** Set while a replica loads its primary's RDB: clients get -LOADING, as while the AOF loads. */
+  private syncLoading = false;
   /** What stop() does with dump.rdb: SHUTDOWN SAVE or NOSAVE set it; SIGTERM leaves the default. */
   private shutdownMode: 'default' | 'save' | 'nosave' = 'default';
 
@@ -73,6 +78,55 @@ export class KvNode implements ConnectionHost {
       { store: this.store, setting: (name) => this.settings.get(name) ?? '', log: (msg) => this.log(msg) },
       (argv) => this.replay(argv),
     );
+    this.replication = new Replication({
+      store: this.store,
+      setting: (name) => this.settings.get(name) ?? '',
+      log: (msg) => this.log(msg),
+      apply: (argv) => this.applyReplicated(argv),
+      listeningPort: () => this.port,
+      dir: () => Buffer.from(this.settings.get('dir') ?? '.', 'latin1').toString('utf8'),
+      setLoading: (on) => (this.syncLoading = on),
+      datasetReplaced: () => {
+        if (this.persistence.enabled) this.persistence.startRewrite();
+      },
+    });
+  }
+
+  /** The client a replica runs its primary's stream as. */
+  private primaryClient: ClientState | null = null;
+
+  /** One command of the primary's stream, through the routing stage's door: WATCH, this node's AOF and its own replicas see it. */
+  private applyReplicated(argv: string[]): void {
+    const spec = lookupCommand(argv[0]!);
+    if (spec === undefined || spec.run === undefined || spec.subcommands) {
+      this.log(`replication: unknown command '${argv[0]!.slice(0, 64)}' in the primary's stream, skipped`);
+      return;
+    }
+    const client = (this.primaryClient ??= { ...newClientState(0, 'master', 'master', true), fromPrimary: true });
+    this.routing.runHere({ node: this.view, client, proto: 2, path: [] }, spec, argv);
+  }
+
+  /** `replicaof <node>` (a node of cluster.conf) or `replicaof <host> <port>`: where to follow, or null. */
+  private replicaofSetting(): { host: string; port: number } | null {
+    const words = (this.settings.get('replicaof') ?? '').split(' ').filter((w) => w !== '');
+    if (words.length === 0) return null;
+    if (words.length === 1) {
+      const n = this.config.nodes.find((x) => x.name === words[0]);
+      if (n === undefined || n.name === this.name) throw new Error(`node ${this.name}: replicaof ${words[0]}: not another node of ${this.config.file}`);
+      return { host: n.host, port: n.port };
+    }
+    if (words.length === 2 && /^\d+$/.test(words[1]!)) return { host: words[0]!, port: Number(words[1]) };
+    throw new Error(`node ${this.name}: replicaof takes a node name, or a host and a port`);
+  }
+
+  /** A PSYNC'd connection: from now on it carries the replication stream to that replica. */
+  serveReplica(sink: ReplicaSink, replica: ReplicaClient): number {
+    const h = replica.handoff!;
+    return this.replication.serve(sink, h.replid, h.offset, replica.capaEof, replica.listeningPort);
+  }
+
+  dropReplica(id: number): void {
+    this.replication.dropReplica(id);
   }
 
   /** One command of the append-only file, applied as a client's would be, minus routing: every key in the file is this node's. */
@@ -95,7 +149,7 @@ export class KvNode implements ConnectionHost {
 
   /** Why a command cannot run now, in Redis's words: the data is loading, or the AOF cannot be written. */
   refusal(flags: readonly string[]): string | null {
-    if (this.persistence.loading && !flags.includes('loading')) return 'LOADING Redis is loading the dataset in memory';
+    if ((this.persistence.loading || this.syncLoading) && !flags.includes('loading')) return 'LOADING Redis is loading the dataset in memory';
     if (flags.includes('write')) return this.persistence.writeError;
     return null;
   }
@@ -145,6 +199,15 @@ export class KvNode implements ConnectionHost {
       infoSection: (name) => this.infoSection(name),
       clients: () => [...this.connections].map((c) => c.state),
       checkSecret: (s) => secretsEqual(s, this.secret),
+      replication: {
+        role: () => this.replication.role(),
+        readOnly: () => this.replication.readOnly(),
+        canServeSync: () => this.replication.canServeSync(),
+        ack: (id, offset) => this.replication.ack(id, offset),
+        wait: (n, ms) => this.replication.wait(n, ms),
+        follow: (host, port) => this.replication.follow(host, port),
+        stopFollowing: () => this.replication.stopFollowing(),
+      },
       disk: {
         save: () => this.persistence.save(),
         bgsave: () => this.persistence.startBgsave(),
@@ -226,6 +289,8 @@ export class KvNode implements ConnectionHost {
       }
       case 'persistence':
         return lines(this.persistence.info());
+      case 'replication':
+        return lines(this.replication.info());
       case 'cluster': {
         const c = this.routing.counters;
         const out: Record<string, string | number> = {
@@ -275,6 +340,8 @@ export class KvNode implements ConnectionHost {
       try {
         await this.persistence.load();
         this.persistence.start();
+        const follow = this.replicaofSetting();
+        if (follow !== null) this.replication.follow(follow.host, follow.port);
       } catch (e) {
         server.close();
         for (const link of this.links.values()) link.close();
@@ -340,6 +407,7 @@ export class KvNode implements ConnectionHost {
     for (const c of this.connections) c.socket.destroy();
     for (const link of this.links.values()) link.close();
     // What was acknowledged is written and fsynced before the process may exit.
+    this.replication.close();
     await this.persistence.shutdown(this.shutdownMode).catch((e: unknown) => this.log(`error closing the append only file: ${(e as Error).message}`));
     this.store.close();
     this.oplog.flush();

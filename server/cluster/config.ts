@@ -75,6 +75,11 @@ export const DEFAULT_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['aof-load-truncated', 'yes'],
   ['dbfilename', 'dump.rdb'],
   ['save', '3600 1 300 100 60 10000'],
+  // Replication, with Redis's names: `replicaof <node>` (a node of this file) or `replicaof <host> <port>`.
+  ['replicaof', ''],
+  ['masterauth', ''],
+  ['repl-backlog-size', String(1024 * 1024)],
+  ['replica-read-only', 'yes'],
 ]);
 
 const INT_MAX = 2n ** 31n - 1n;
@@ -121,6 +126,10 @@ const SETTING_RULES: ReadonlyMap<string, SettingRule> = new Map<string, SettingR
   ['aof-load-truncated', { kind: 'enum', values: ['yes', 'no'] }],
   ['dbfilename', { kind: 'text' }],
   ['save', { kind: 'save' }],
+  ['replicaof', { kind: 'text' }],
+  ['masterauth', { kind: 'text' }],
+  ['repl-backlog-size', { kind: 'memory', min: 16n * 1024n, max: LONG_MAX }],
+  ['replica-read-only', { kind: 'enum', values: ['yes', 'no'] }],
 ]);
 
 // Redis's memtoull: k/m/g are powers of 1000, kb/mb/gb powers of 1024.
@@ -287,7 +296,7 @@ export function parseConfig(text: string, file = 'cluster.conf'): ClusterConfig 
       target.push(entry);
     } else if (directive !== undefined && DEFAULT_SETTINGS.has(directive)) {
       // save takes pairs, and "save ''" (written as save "") turns snapshots off.
-      if (directive === 'save') args.splice(0, args.length, args.join(' ').replace(/^(""|'')$/, ''));
+      if (directive === 'save' || directive === 'replicaof') args.splice(0, args.length, args.join(' ').replace(/^(""|'')$/, ''));
       if (args.length !== 1) fail(line, `expected "${directive} <value>"`);
       const checked = checkSetting(directive, args[0]!);
       // A secret's value stays out of the message; a number's helps.

@@ -101,10 +101,12 @@ export class RoutingStage {
    * of a command passes: WATCH sees it, and the write log gets the commands
    * that redo it (commands/propagate.ts), as Redis's call() propagates.
    */
-  runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): r.AnyReply {
+  runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
     this.counters.local++;
     const store = ctx.node.store;
     const writes = spec.flags.includes('write');
+    // A replica's keys change only by its primary's stream.
+    if (writes && !ctx.client.fromPrimary && ctx.node.replication.readOnly()) return r.error("READONLY You can't write against a read only replica.");
     // Every write is a change that WATCH must see, whatever the command did to the value.
     if (writes && store.watch.active && spec.keys !== null) {
       for (const i of keyPositions(spec, argv)) store.watch.touch(argv[i]!);
@@ -117,7 +119,8 @@ export class RoutingStage {
       }
     }
     const reply = spec.run!(ctx, argv);
-    if (writes && !isErrorReply(reply)) {
+    // Only commands that write nothing answer later (WAIT).
+    if (writes && !(reply instanceof Promise) && !isErrorReply(reply)) {
       if (store.log.active) for (const cmd of propagation(spec, argv, store)) store.log.append(cmd);
       else store.log.changes++; // counted for the save points even when nobody reads the log
     }

@@ -305,7 +305,8 @@ function section(ctx: Ctx, name: Section): string {
         node.infoSection('stats'),
       );
     case 'replication':
-      return lines({
+      // The node's own fields, in its order; a bare node view (tests) shows a lone primary.
+      return node.infoSection('replication') ?? lines({
         role: 'master',
         connected_slaves: 0,
         master_failover_state: 'no-failover',

@@ -13,6 +13,7 @@ import * as introspection from './introspection.js';
 import * as transactions from './transactions.js';
 import * as functions from './functions.js';
 import * as object from './object.js';
+import * as replication from './replication.js';
 import * as dump from './dump.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
@@ -128,6 +129,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'flushdb', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from the current database' },
     { name: 'flushall', arity: -1, flags: ['write'], routing: 'all-ok', run: keys.flushdb, summary: 'Remove all keys from all databases' },
     { name: 'info', arity: -1, flags: ['loading', 'stale'], run: server.info, summary: 'Get information and statistics about the server' },
+    { name: 'psync', arity: -3, flags: ['admin', 'noscript', 'no_multi'], run: replication.psync, summary: 'An internal command used in replication', since: '2.8.0' },
+    { name: 'sync', arity: 1, flags: ['admin', 'noscript', 'no_multi'], run: replication.sync, summary: 'An internal command used in replication' },
+    { name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'], run: replication.replconf, summary: 'An internal command for configuring the replication stream', since: '3.0.0' },
+    { name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], run: replication.role, summary: 'Return the role of the instance in the context of replication', since: '2.8.12' },
+    { name: 'wait', arity: 3, flags: ['noscript'], run: replication.wait, summary: 'Wait for the synchronous replication of all the write commands sent in the context of the current connection', since: '3.0.0' },
+    { name: 'replicaof', arity: 3, flags: ['admin', 'noscript', 'stale'], run: replication.replicaof, summary: 'Make the server a replica of another instance, or promote it as master', since: '5.0.0' },
+    { name: 'slaveof', arity: 3, flags: ['admin', 'noscript', 'stale'], run: replication.replicaof, summary: 'Make the server a replica of another instance, or promote it as master' },
+    { name: 'readonly', arity: 1, flags: ['loading', 'stale', 'fast'], run: replication.readonly, summary: 'Enables read queries for a connection to a cluster replica node', since: '3.0.0' },
+    { name: 'readwrite', arity: 1, flags: ['loading', 'stale', 'fast'], run: replication.readwrite, summary: 'Disables read queries for a connection to a cluster replica node', since: '3.0.0' },
     { name: 'bgsave', arity: -1, flags: ['admin', 'noscript'], run: server.bgsave, summary: 'Asynchronously save the dataset to disk' },
     { name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], run: server.lastsave, summary: 'Get the UNIX time stamp of the last successful save to disk' },
     { name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript'], run: server.bgrewriteaof, summary: 'Asynchronously rewrite the append-only file' },

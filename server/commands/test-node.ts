@@ -43,6 +43,15 @@ export function testNode(proto: Proto = 2, settings: Record<string, string> = {}
     checkSecret: () => false,
     resetStats: () => {},
     disk: { save: () => null, bgsave: () => null, rewriteAof: () => null, lastSave: () => 0, onShutdown: () => {} },
+    replication: {
+      role: () => ({ role: 'master', offset: 0, replicas: [] }),
+      readOnly: () => false,
+      canServeSync: () => null,
+      ack: () => {},
+      wait: () => 0,
+      follow: () => null,
+      stopFollowing: () => {},
+    },
   };
   return { ctx: { node: view, client: testClient(proto), proto, path: [] }, store, close: () => store.close() };
 }
@@ -83,6 +92,7 @@ function commandRunner(node: TestNode): (...argv: string[]) => string {
     if (!arityOk) throw new Error(`test bug: ${argv.join(' ')} has the wrong arity; the dispatcher refuses it first`);
     const reply = spec.run!(node.ctx, argv);
     // A long reply is joined, so tests compare bytes whatever shape it took.
+    if (reply instanceof Promise) throw new Error(`test bug: ${argv[0]} answers later; test it through a node`);
     return typeof reply === 'string' ? reply : reply.parts.join('');
   };
 }

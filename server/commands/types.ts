@@ -26,6 +26,21 @@ export interface ClientState {
   multiFailed: boolean;
   /** Keys under WATCH, with the versions their owners gave. */
   watched: WatchedKey[];
+  /** What a replica connected here said of itself (REPLCONF), and its PSYNC, which hands the connection to replication. */
+  replica: ReplicaClient | null;
+  /** READONLY: reads of keys whose primary this replica follows run here instead of being forwarded. */
+  readonly: boolean;
+  /** The client a replica applies its primary's stream as: its writes pass READONLY. */
+  fromPrimary: boolean;
+}
+
+export interface ReplicaClient {
+  listeningPort: number;
+  capaEof: boolean;
+  /** Set by PSYNC/SYNC: the connection passes to replication once this reply is written. */
+  handoff: { replid: string; offset: number; sync: boolean } | null;
+  /** Its id on the primary once the handoff is done (REPLCONF ACK names it). */
+  id: number | null;
 }
 
 /** A client's state as a new connection starts with it. */
@@ -46,6 +61,9 @@ export function newClientState(id: number, remoteAddress: string, localAddress: 
     multi: null,
     multiFailed: false,
     watched: [],
+    replica: null,
+    readonly: false,
+    fromPrimary: false,
   };
 }
 
@@ -77,6 +95,8 @@ export interface NodeView {
   resetStats(): void;
   /** The node's files: dump.rdb and the append-only file. */
   readonly disk: DiskView;
+  /** Its place in replication: primary of some replicas, or replica of a primary. */
+  readonly replication: ReplicationView;
 }
 
 /** What commands may ask of a node's persistence. Each action gives Redis's error text, or null when done or started. */
@@ -90,6 +110,21 @@ export interface DiskView {
   onShutdown(mode: 'default' | 'save' | 'nosave'): void;
 }
 
+/** What commands may ask of a node's replication (ROLE, WAIT, REPLICAOF, REPLCONF ACK). */
+export interface ReplicationView {
+  role(): { role: 'master'; offset: number; replicas: [ip: string, port: number, offset: number][] } | { role: 'slave'; host: string; port: number; state: string; offset: number };
+  /** True while this node follows a primary and refuses client writes. */
+  readOnly(): boolean;
+  /** A PSYNC may be served: null, or Redis's error text (a replica not linked to its primary). */
+  canServeSync(): string | null;
+  ack(replicaId: number, offset: number): void;
+  wait(numReplicas: number, timeoutMs: number): number | Promise<number>;
+  /** REPLICAOF host port: null, "Already connected…", or an error text. */
+  follow(host: string, port: number): string | null;
+  /** REPLICAOF NO ONE. */
+  stopFollowing(): void;
+}
+
 export interface Ctx {
   readonly node: NodeView;
   readonly client: ClientState;
@@ -99,7 +134,7 @@ export interface Ctx {
 }
 
 /** A reply, or for commands that return stored values, possibly a long one (see resp.ts LongReply). */
-export type Handler = (ctx: Ctx, argv: string[]) => AnyReply;
+export type Handler = (ctx: Ctx, argv: string[]) => AnyReply | Promise<AnyReply>;
 
 export type CommandFlag =
   | 'write'

@@ -412,7 +412,7 @@ class Rewrite implements WriteInterceptor {
  * so the file holds every key as it was at the start, as a fork's would. A
  * FLUSHALL meanwhile copies every key not yet written.
  */
-class Snapshot implements WriteInterceptor {
+export class Snapshot implements WriteInterceptor {
   readonly startedAt = Date.now();
   private readonly keys: string[];
   readonly sizes: { keys: number; expires: number };
