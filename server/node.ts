@@ -16,6 +16,7 @@ import { createLog, type OpLog } from './oplog.js';
 import { Persistence } from './persistence/persistence.js';
 import { Replication } from './replication/replication.js';
 import type { ReplicaSink } from './replication/primary.js';
+import { arrayElements, stringValue } from './protocol/reply-framer.js';
 import { lookupCommand } from './commands/table.js';
 
 export interface NodeOptions {
@@ -89,6 +90,7 @@ export class KvNode implements ConnectionHost {
       datasetReplaced: () => {
         if (this.persistence.enabled) this.persistence.startRewrite();
       },
+      promoted: (from) => this.promotedFrom(from),
     });
   }
 
@@ -117,6 +119,31 @@ export class KvNode implements ConnectionHost {
     }
     if (words.length === 2 && /^\d+$/.test(words[1]!)) return { host: words[0]!, port: Number(words[1]) };
     throw new Error(`node ${this.name}: replicaof takes a node name, or a host and a port`);
+  }
+
+  /**
+   * This node took over from the primary it followed: if that primary is a
+   * node of the cluster, every node routes its buckets here from now on (and
+   * it, when it is back, follows this node).
+   */
+  private promotedFrom(from: { host: string; port: number }): void {
+    const old = this.config.nodes.find((n) => n.port === from.port && (n.host === from.host || (n.host === '127.0.0.1' && from.host === 'localhost')));
+    if (old === undefined || old.name === this.name) return;
+    this.routing.replaceOwner(old.name, this.name);
+    this.log(`took over the buckets of ${old.name}: telling every node`);
+    for (const link of this.links.values()) link.send(['KV.PROMOTE', this.name, old.name], () => {});
+  }
+
+  /** KV.PROMOTE from a peer, or a KV.REPLACED answer: `newNode` serves `oldNode`'s buckets. */
+  private peerPromoted(newNode: string, oldNode: string): void {
+    const known = this.config.nodes.some((n) => n.name === newNode) && this.config.nodes.some((n) => n.name === oldNode);
+    if (!known || !this.routing.replaceOwner(oldNode, newNode)) return;
+    this.log(`${newNode} took over the buckets of ${oldNode}`);
+    if (oldNode === this.name) {
+      // Replaced while away: this node rejoins as a replica of the new primary instead of taking writes.
+      const n = this.config.nodes.find((x) => x.name === newNode)!;
+      this.replication.follow(n.host, n.port);
+    }
   }
 
   /** A PSYNC'd connection: from now on it carries the replication stream to that replica. */
@@ -150,6 +177,7 @@ export class KvNode implements ConnectionHost {
   /** Why a command cannot run now, in Redis's words: the data is loading, or the AOF cannot be written. */
   refusal(flags: readonly string[]): string | null {
     if ((this.persistence.loading || this.syncLoading) && !flags.includes('loading')) return 'LOADING Redis is loading the dataset in memory';
+    if (this.replication.writesPaused && flags.includes('write')) return 'TRYAGAIN A FAILOVER is handing this node over to its replica; retry';
     if (flags.includes('write')) return this.persistence.writeError;
     return null;
   }
@@ -207,6 +235,10 @@ export class KvNode implements ConnectionHost {
         wait: (n, ms) => this.replication.wait(n, ms),
         follow: (host, port) => this.replication.follow(host, port),
         stopFollowing: () => this.replication.stopFollowing(),
+        takeOver: (replid) => this.replication.takeOver(replid),
+        failover: (to, ms, force, abort) => this.replication.failover(to, ms, force, abort),
+        peerPromoted: (newNode, oldNode) => this.peerPromoted(newNode, oldNode),
+        replaced: () => [...this.routing.replaced].flat(),
       },
       disk: {
         save: () => this.persistence.save(),
@@ -296,7 +328,7 @@ export class KvNode implements ConnectionHost {
         const out: Record<string, string | number> = {
           cluster_enabled: 0,
           kv_node: this.name,
-          kv_table: describeTable(this.config.table),
+          kv_table: describeTable(this.routing.currentTable),
           kv_nodes: this.config.nodes.map((n) => `${n.name}@${n.host}:${n.port}`).join(','),
           kv_commands_local: c.local,
           kv_commands_forwarded: c.forwarded,
@@ -342,6 +374,13 @@ export class KvNode implements ConnectionHost {
         this.persistence.start();
         const follow = this.replicaofSetting();
         if (follow !== null) this.replication.follow(follow.host, follow.port);
+        // Take-overs that happened while this node was away, as its peers know them.
+        for (const link of this.links.values()) {
+          link.send(['KV.REPLACED'], (reply) => {
+            const names = arrayElements(reply)?.map((e) => stringValue(e) ?? '') ?? [];
+            for (let i = 0; i + 1 < names.length; i += 2) this.peerPromoted(names[i + 1]!, names[i]!);
+          });
+        }
       } catch (e) {
         server.close();
         for (const link of this.links.values()) link.close();

@@ -196,6 +196,16 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     return host.routing.runHere({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, spec, inner);
   }
   if (name === 'kv.tx') return transactionFromPeer(host, client, argv);
+  if (name === 'kv.promote') {
+    // KV.PROMOTE <new> <old>: a replica took over its primary's buckets.
+    if (argv.length !== 3) return malformed('KV.PROMOTE', 'expected <new node> <old node>');
+    host.view.replication.peerPromoted(argv[1]!, argv[2]!);
+    return r.OK;
+  }
+  if (name === 'kv.replaced') {
+    if (argv.length !== 1) return malformed('KV.REPLACED', 'takes no arguments');
+    return r.bulkArray(host.view.replication.replaced(), 2);
+  }
   // Other internal commands are keyed: reached inside KV.FWD, routed by this node's table.
   const spec = lookupCommand(name);
   if (spec?.flags.includes('internal') && arityOk(spec, argv.length)) {

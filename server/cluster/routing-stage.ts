@@ -64,13 +64,35 @@ export interface RoutingCounters {
 export class RoutingStage {
   readonly counters: RoutingCounters = { local: 0, forwarded: 0, received: 0 };
 
+  /** Primaries replaced by a promoted replica (old name → new), as the cluster learned them. */
+  readonly replaced = new Map<string, string>();
+
   constructor(
     private readonly self: string,
-    private readonly table: readonly RouteEntry[],
+    private table: readonly RouteEntry[],
     private readonly nodes: readonly NodeAddress[],
     private readonly links: ReadonlyMap<string, PeerLink>,
     private readonly maxHops: number,
   ) {}
+
+  /** The table as it routes now. */
+  get currentTable(): readonly RouteEntry[] {
+    return this.table;
+  }
+
+  /**
+   * A replica took over from its primary (a failover): every entry that named
+   * the old primary names the new one from now on. The router stays a pure
+   * function of the table; only the table changes.
+   */
+  replaceOwner(oldNode: string, newNode: string): boolean {
+    if (oldNode === newNode || this.replaced.get(oldNode) === newNode) return false;
+    for (const [o, n] of this.replaced) if (n === oldNode) this.replaced.set(o, newNode);
+    this.replaced.set(oldNode, newNode);
+    this.replaced.delete(newNode);
+    this.table = this.table.map((e) => (e.node === oldNode ? { ...e, node: newNode } : e));
+    return true;
+  }
 
   /** Runs `spec` for `argv` wherever its keys live. */
   dispatch(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {

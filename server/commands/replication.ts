@@ -14,6 +14,10 @@ function replicaOf(client: ClientState): ReplicaClient {
 
 /** PSYNC replid offset: the connection becomes a replica's stream once this is read; the reply is the stream itself. */
 export const psync: Handler = (ctx, argv) => {
+  // Redis 6.2's FAILOVER: our primary asks us to take its place, then continues as our replica.
+  if (argv.length === 4 && argv[3]!.toLowerCase() === 'failover') {
+    if (!ctx.node.replication.takeOver(argv[1]!)) return r.error('ERR PSYNC FAILOVER replid must match my replid.');
+  } else if (argv.length !== 3) return SYNTAX;
   const refused = ctx.node.replication.canServeSync();
   if (refused !== null) return r.error(refused);
   const offset = parseLongLong(argv[2]!);
@@ -89,6 +93,34 @@ export const replicaof: Handler = (ctx, argv) => {
   const said = ctx.node.replication.follow(argv[1]!, Number(port));
   if (said === null) return r.OK;
   return said.startsWith('ERR') ? r.error(said) : r.simple(said);
+};
+
+/** FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds], as Redis 6.2. */
+export const failover: Handler = (ctx, argv) => {
+  let to: { host: string; port: number } | null = null;
+  let force = false;
+  let abort = false;
+  let timeout = 0;
+  for (let i = 1; i < argv.length; i++) {
+    const opt = argv[i]!.toLowerCase();
+    if (opt === 'to' && i + 2 < argv.length && to === null) {
+      const port = parseLongLong(argv[i + 2]!);
+      if (port === null) return r.error('ERR value is not an integer or out of range');
+      to = { host: argv[i + 1]!, port: Number(port) };
+      i += 2;
+    } else if (opt === 'force' && !force) force = true;
+    else if (opt === 'abort' && !abort) abort = true;
+    else if (opt === 'timeout' && i + 1 < argv.length && timeout === 0) {
+      const ms = parseLongLong(argv[++i]!);
+      if (ms === null) return r.error('ERR value is not an integer or out of range');
+      if (ms <= 0n) return r.error('ERR FAILOVER timeout must be greater than 0');
+      timeout = Number(ms);
+    } else return SYNTAX;
+  }
+  if (abort && (to !== null || force || timeout !== 0)) return r.error('ERR FAILOVER abort cannot be used with other options.');
+  if (force && (to === null || timeout === 0)) return r.error('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
+  const refused = ctx.node.replication.failover(to, timeout, force, abort);
+  return refused === null ? r.OK : r.error(refused);
 };
 
 /** READONLY: on a replica, reads of its primary's keys run here. READWRITE undoes it. */

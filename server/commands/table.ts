@@ -136,6 +136,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'wait', arity: 3, flags: ['noscript'], run: replication.wait, summary: 'Wait for the synchronous replication of all the write commands sent in the context of the current connection', since: '3.0.0' },
     { name: 'replicaof', arity: 3, flags: ['admin', 'noscript', 'stale'], run: replication.replicaof, summary: 'Make the server a replica of another instance, or promote it as master', since: '5.0.0' },
     { name: 'slaveof', arity: 3, flags: ['admin', 'noscript', 'stale'], run: replication.replicaof, summary: 'Make the server a replica of another instance, or promote it as master' },
+    { name: 'failover', arity: -1, flags: ['admin', 'noscript', 'stale'], run: replication.failover, summary: 'Start a coordinated failover between this server and one of its replicas', since: '6.2.0' },
     { name: 'readonly', arity: 1, flags: ['loading', 'stale', 'fast'], run: replication.readonly, summary: 'Enables read queries for a connection to a cluster replica node', since: '3.0.0' },
     { name: 'readwrite', arity: 1, flags: ['loading', 'stale', 'fast'], run: replication.readwrite, summary: 'Disables read queries for a connection to a cluster replica node', since: '3.0.0' },
     { name: 'bgsave', arity: -1, flags: ['admin', 'noscript'], run: server.bgsave, summary: 'Asynchronously save the dataset to disk' },

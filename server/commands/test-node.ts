@@ -51,6 +51,10 @@ export function testNode(proto: Proto = 2, settings: Record<string, string> = {}
       wait: () => 0,
       follow: () => null,
       stopFollowing: () => {},
+      takeOver: () => false,
+      failover: () => null,
+      peerPromoted: () => {},
+      replaced: () => [],
     },
   };
   return { ctx: { node: view, client: testClient(proto), proto, path: [] }, store, close: () => store.close() };

@@ -123,6 +123,14 @@ export interface ReplicationView {
   follow(host: string, port: number): string | null;
   /** REPLICAOF NO ONE. */
   stopFollowing(): void;
+  /** A PSYNC … FAILOVER from this replica's primary: it hands over, this node takes its place. */
+  takeOver(replid: string): boolean;
+  /** FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | ABORT: null when started, or Redis's error text. */
+  failover(to: { host: string; port: number } | null, timeoutMs: number, force: boolean, abort: boolean): string | null;
+  /** KV.PROMOTE from a peer: `newNode` took over `oldNode`'s buckets. */
+  peerPromoted(newNode: string, oldNode: string): void;
+  /** KV.REPLACED: the take-overs this node knows of, old and new names in turn. */
+  replaced(): string[];
 }
 
 export interface Ctx {

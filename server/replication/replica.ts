@@ -24,6 +24,8 @@ export interface ReplicaHost {
   /** The primary's history this node now follows (after a full resync, or a +CONTINUE with a new id). */
   adopt(replid: string, offset: number): void;
   setLoading(on: boolean): void;
+  /** A partial resync succeeded (+CONTINUE). */
+  resumed(): void;
   readonly listeningPort: number;
   masterauth(): string;
   /** Where the RDB of a full resync is written before it is loaded. */
@@ -64,6 +66,8 @@ export class ReplicaLink {
     private readonly node: ReplicaHost,
     /** A node that was a primary keeps its history: PSYNC may continue it on the new primary. */
     history: { replid: string; offset: number } | null,
+    /** The first PSYNC asks the target to take over (FAILOVER): "PSYNC replid offset FAILOVER". */
+    private failover = false,
   ) {
     if (history) {
       this.replid = history.replid;
@@ -122,7 +126,7 @@ export class ReplicaLink {
       auth !== '' ? ['AUTH', auth] : null,
       ['REPLCONF', 'listening-port', String(this.node.listeningPort)],
       ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'],
-      ['PSYNC', this.replid, String(this.offset === -1 ? -1 : this.offset + 1)],
+      ['PSYNC', this.replid, String(this.offset === -1 ? -1 : this.offset + 1), ...(this.failover ? ['FAILOVER'] : [])],
     ];
     let s = step;
     while (s < steps.length && steps[s] === null) s++;
@@ -192,7 +196,9 @@ export class ReplicaLink {
         this.replid = cont[1];
       }
       this.node.adopt(this.replid, this.offset);
+      this.failover = false;
       this.node.log(`Successful partial resynchronization with master at offset ${this.offset + 1}`);
+      this.node.resumed();
       return this.streaming();
     }
     throw new Error(`unexpected reply to PSYNC from master: ${line}`);

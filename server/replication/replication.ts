@@ -20,11 +20,16 @@ export interface ReplicationHost {
   setLoading(on: boolean): void;
   /** After a full resync replaced the dataset: the AOF must be rewritten from it. */
   datasetReplaced(): void;
+  /** This node stopped following the primary at `from` and took its place (the cluster must route to it). */
+  promoted(from: { host: string; port: number }): void;
 }
 
-export class Replication implements ReplicationView {
+export class Replication {
   readonly primary: ReplicationPrimary;
   private link: ReplicaLink | null = null;
+  /** FAILOVER on this primary: Redis's master_failover_state, and writes refused until it settles. */
+  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  private failoverTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly host: ReplicationHost) {
     this.primary = new ReplicationPrimary(host.store, () => Number(host.setting('repl-backlog-size')), (m) => host.log(m));
@@ -60,7 +65,7 @@ export class Replication implements ReplicationView {
     return this.primary.wait(numReplicas, timeoutMs);
   }
 
-  follow(host: string, port: number): string | null {
+  follow(host: string, port: number, failover = false): string | null {
     if (this.link !== null && this.link.host === host && this.link.port === port) return 'OK Already connected to specified master';
     // As replicationSetMaster: our replicas are dropped (they will resync with us),
     // and our history stays ours to PSYNC with on the new primary.
@@ -94,10 +99,76 @@ export class Replication implements ReplicationView {
         masterauth: () => node.setting('masterauth'),
         dir: () => node.dir(),
         log: (m) => node.log(m),
+        resumed: () => {
+          if (this.failoverState === 'failover-in-progress') {
+            this.failoverState = 'no-failover';
+            node.log(`Failover target ${host}:${port} is now the primary; this node follows it`);
+          }
+        },
       },
       history,
+      failover,
     );
     return null;
+  }
+
+  /** PSYNC … FAILOVER from our own primary: it hands over to us. */
+  takeOver(replid: string): boolean {
+    if (this.link === null || this.link.replid !== replid) return false;
+    this.host.log(`Failover request received from our primary ${this.link.host}:${this.link.port}: taking over`);
+    this.stopFollowing();
+    return true;
+  }
+
+  /** Writes wait (are refused) while a FAILOVER hands over. */
+  get writesPaused(): boolean {
+    return this.failoverState !== 'no-failover';
+  }
+
+  failover(to: { host: string; port: number } | null, timeoutMs: number, force: boolean, abort: boolean): string | null {
+    if (abort) {
+      if (this.failoverState === 'no-failover') return 'ERR No failover in progress.';
+      this.endFailover('failover aborted by the user');
+      return null;
+    }
+    if (this.link !== null) return 'ERR FAILOVER is not valid when server is a replica.';
+    if (this.failoverState !== 'no-failover') return 'ERR FAILOVER already in progress.';
+    const replicas = this.primary.replicaTriples();
+    if (replicas.length === 0) return 'ERR FAILOVER requires connected replicas.';
+    let target = replicas.reduce((a, b) => (b[2] > a[2] ? b : a));
+    if (to !== null) {
+      const found = replicas.find(([ip, port]) => port === to.port && (ip === to.host || (to.host === 'localhost' && ip === '127.0.0.1')));
+      if (found === undefined) return 'ERR FAILOVER target HOST and PORT is not a replica.';
+      target = found;
+    }
+    const [host, port] = target;
+    const offset = this.primary.offset;
+    this.failoverState = 'waiting-for-sync';
+    this.host.log(`FAILOVER requested to ${host}:${port}, waiting for it to reach offset ${offset}`);
+    const started = Date.now();
+    const check = (): void => {
+      if (this.failoverState !== 'waiting-for-sync') return;
+      const caughtUp = this.primary.replicaTriples().some(([ip, p, acked]) => ip === host && p === port && acked >= offset);
+      const late = timeoutMs > 0 && Date.now() - started >= timeoutMs;
+      if (caughtUp || (late && force)) {
+        this.failoverState = 'failover-in-progress';
+        this.host.log(`Failover target ${host}:${port} is synced: handing over`);
+        this.follow(host, port, true);
+        return;
+      }
+      if (late) return this.endFailover('FAILOVER to the replica timed out');
+      this.failoverTimer = setTimeout(check, 10);
+    };
+    void this.primary.wait(replicas.length, 0); // asks every replica for its offset now
+    check();
+    return null;
+  }
+
+  private endFailover(why: string): void {
+    if (this.failoverTimer) clearTimeout(this.failoverTimer);
+    this.failoverTimer = null;
+    this.failoverState = 'no-failover';
+    this.host.log(`FAILOVER ended: ${why}`);
   }
 
   stopFollowing(): void {
@@ -111,6 +182,7 @@ export class Replication implements ReplicationView {
     this.primary.disconnectAll();
     this.primary.setProxying(false);
     this.host.log('MASTER MODE enabled (user request from a REPLICAOF NO ONE)');
+    this.host.promoted({ host: link.host, port: link.port });
   }
 
   role(): ReturnType<ReplicationView['role']> {
@@ -149,7 +221,7 @@ export class Replication implements ReplicationView {
     }
     const backlog = p.backlogInfo;
     Object.assign(out, {
-      master_failover_state: 'no-failover',
+      master_failover_state: this.failoverState,
       master_replid: this.link === null ? p.replid : this.link.replid === '?' ? p.replid : this.link.replid,
       master_replid2: p.replid2,
       master_repl_offset: this.link === null ? p.offset : Math.max(0, this.link.offset),
