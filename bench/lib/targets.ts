@@ -107,7 +107,13 @@ export async function startNodes(names: string[], routes: (name: string) => stri
   for (const n of names) ports.set(n, await freePort());
   const lines = [`secret ${SECRET}`, 'save ""', ...(opts.settings ?? [])];
   for (const n of names) lines.push(`node ${n} 127.0.0.1:${ports.get(n)}`);
-  for (const n of names) lines.push(`[${n}]`, ...routes(n).map((r) => `route ${r}`));
+  // Each node's files (dump.rdb, the AOF) in a directory of its own under the
+  // run's temporary directory, unless the settings name one: the default,
+  // ./data/<name>, would load whatever a test or an earlier run left there.
+  const ownDir = !(opts.settings ?? []).some((l) => /^dir\s/.test(l));
+  for (const n of names) {
+    lines.push(`[${n}]`, ...(ownDir ? [`dir ${join(workDir(), `data-${n}-${ports.get(n)}`)}`] : []), ...routes(n).map((r) => `route ${r}`));
+  }
   const file = join(workDir(), `cluster-${++serial}.conf`);
   writeFileSync(file, lines.join('\n') + '\n');
   const procs: Proc[] = [];
