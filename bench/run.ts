@@ -1,11 +1,16 @@
-// `npm run bench [-- --quick] [--no-matrix] [--no-memory] [--no-scale]
+// `npm run bench [-- --quick] [--no-matrix] [--no-durability] [--no-memory]
+//                [--no-scale] [--only matrix,durability,memory,scale]
 //                [--targets redis,local,…] [--repeat N] [--out NAME]`
 //
 // Starts every target on free ports (redis-server, nutcracker in front of
 // redis-server, a kv node owning the keys, a kv node one hop and two hops away
-// from the owner), runs redis-benchmark against each, measures memory and
-// scaling, stops everything, prints the tables and writes
-// bench/results/<NAME>.{json,md,svg} (NAME: latest, or quick with --quick).
+// from the owner), runs redis-benchmark against each, measures what the
+// append-only file costs (redis-server and a kv node, each without
+// persistence, with appendfsync everysec and always: lib/durability.ts),
+// memory and scaling, stops everything, prints the tables and writes
+// bench/results/<NAME>.{json,md,svg} (NAME: latest, or quick with --quick;
+// with --only, only-<sections> or quick-only-<sections>, so that a partial run
+// does not overwrite the full results).
 
 import os from 'node:os';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,11 +20,13 @@ import { ROOT, removeWorkDir, rssOf, sh, sleep, stopAll, workDir, type Proc } fr
 import { TESTS, redisBenchmark, type Measurement } from './lib/redis-benchmark.js';
 import { TARGETS, TARGET_LABELS, startNodes, startRedis, startTarget, type Target, type TargetId } from './lib/targets.js';
 import { info, oneCommand, pipelineLoad, randInt, encode } from './lib/resp.js';
+import { runDurability } from './lib/durability.js';
 import { consoleReport, markdownReport, ratios, svgChart, type MemoryFigures, type Results, type Row, type ScaleRow } from './lib/report.js';
 
 interface Options {
   quick: boolean;
   matrix: boolean;
+  durability: boolean;
   memory: boolean;
   scale: boolean;
   targets: TargetId[];
@@ -27,8 +34,11 @@ interface Options {
   out: string;
 }
 
+const SECTIONS = ['matrix', 'durability', 'memory', 'scale'] as const;
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, matrix: true, memory: true, scale: true, targets: [...TARGETS], repeat: 1, out: '' };
+  let only: string[] | null = null;
+  const o: Options = { quick: false, matrix: true, durability: true, memory: true, scale: true, targets: [...TARGETS], repeat: 1, out: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -38,20 +48,29 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === '--quick') o.quick = true;
     else if (a === '--no-matrix') o.matrix = false;
+    else if (a === '--no-durability') o.durability = false;
     else if (a === '--no-memory') o.memory = false;
     else if (a === '--no-scale') o.scale = false;
-    else if (a === '--targets') {
+    else if (a === '--only') {
+      const list = value().split(',');
+      for (const s of list) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
+      for (const s of SECTIONS) o[s] = list.includes(s);
+      only = SECTIONS.filter((s) => o[s]);
+    } else if (a === '--targets') {
       const list = value().split(',');
       for (const t of list) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; targets: ${TARGETS.join(', ')}`);
       o.targets = list as TargetId[];
     } else if (a === '--repeat') o.repeat = Math.max(1, Number(value()) || 1);
     else if (a === '--out') o.out = value();
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--no-matrix] [--no-memory] [--no-scale] [--targets redis,nutcracker,local,one-hop,two-hop] [--repeat N] [--out NAME]\n');
+      process.stdout.write(
+        'usage: npm run bench -- [--quick] [--no-matrix] [--no-durability] [--no-memory] [--no-scale] [--only matrix,durability,memory,scale]\n' +
+          '                        [--targets redis,nutcracker,local,one-hop,two-hop] [--repeat N] [--out NAME]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  if (o.out === '') o.out = o.quick ? 'quick' : 'latest';
+  if (o.out === '') o.out = only ? `${o.quick ? 'quick-' : ''}only-${only.join('-')}` : o.quick ? 'quick' : 'latest';
   return o;
 }
 
@@ -297,6 +316,7 @@ async function main(): Promise<void> {
   const loadavgBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
   log(`kv benchmark at ${commit}${o.quick ? ' (quick)' : ''}; fd limit soft ${ulimitSoft}, hard ${ulimitHard} (children run at the hard limit); load average ${loadavgBefore.join(' ')}`);
   const rows = o.matrix ? await runMatrix(o, checks) : [];
+  const durability = o.durability ? await runDurability({ quick: o.quick, repeat: o.repeat, clients: CLIENTS, keyspace: KEYSPACE, log }, checks) : null;
   const memory = o.memory ? await runMemory(o, checks) : null;
   const scale = o.scale ? await runScale(o, checks, hardLimit) : [];
   const res: Results = {
@@ -320,6 +340,7 @@ async function main(): Promise<void> {
     ratios: ratios(rows, [1, 16]).filter((r) => rows.some((x) => x.test === r.test && x.pipeline === r.pipeline)),
     memory,
     scale,
+    durability,
     checks,
   };
   const dir = join(ROOT, 'bench', 'results');

@@ -3,6 +3,20 @@
 
 import { TARGETS, TARGET_LABELS, type TargetId } from './targets.js';
 import { TESTS, type Measurement, type TestId } from './redis-benchmark.js';
+import {
+  DURABILITY_MODES,
+  DURABILITY_PIPELINES,
+  DURABILITY_SYSTEMS,
+  DURABILITY_TESTS,
+  MODE_LABELS,
+  SYSTEM_LABELS,
+  type DurabilityFigures,
+  type DurabilityMode,
+  type DurabilityRatio,
+  type DurabilityRow,
+  type DurabilitySystem,
+  type DurabilityTest,
+} from './durability.js';
 
 export interface Row extends Measurement {
   target: TargetId;
@@ -58,6 +72,8 @@ export interface Results {
   ratios: Ratio[];
   memory: MemoryFigures | null;
   scale: ScaleRow[];
+  /** What the append-only file costs (null when the section did not run). */
+  durability: DurabilityFigures | null;
   checks: string[];
 }
 
@@ -120,10 +136,30 @@ function pad(s: string, n: number): string {
 
 /** Plain-text tables for the terminal. */
 export function consoleReport(res: Results): string {
+  const out: string[] = [];
+  out.push(`kv benchmark — commit ${res.commit}${res.uncommittedServerChanges.length ? ' (+uncommitted server changes)' : ''}, ${res.date}${res.quick ? ', QUICK' : ''}`);
+  if (res.rows.length) out.push(...consoleMatrix(res), '');
+  if (res.durability) out.push(...durabilityConsole(res.durability), '');
+  if (res.memory) {
+    out.push('memory', ...memoryLines(res.memory).map((l) => '  ' + l), '');
+  }
+  if (res.scale.length) {
+    out.push('scale (requests/s, p50 / p99 ms)');
+    for (const s of res.scale) {
+      out.push(
+        `  ${pad(s.target, 7)} ${pad(s.test.toUpperCase(), 4)} keys ${pad(String(s.keys), 8)} -c ${pad(String(s.clients), 5)} -P ${pad(String(s.pipeline), 3)} ${pad(fmtRps(s.rps), 7)} (${fmtMs(s.p50Ms)} / ${fmtMs(s.p99Ms)})${s.errors.length ? '  ERRORS: ' + s.errors[0] : ''}`,
+      );
+    }
+    out.push('');
+  }
+  if (res.checks.length) out.push('checks', ...res.checks.map((c) => '  ' + c));
+  return out.join('\n').trimEnd();
+}
+
+function consoleMatrix(res: Results): string[] {
   const pipelines = [...new Set(res.rows.map((r) => r.pipeline))];
   const targets = TARGETS.filter((t) => res.rows.some((r) => r.target === t));
   const out: string[] = [];
-  out.push(`kv benchmark — commit ${res.commit}${res.uncommittedServerChanges.length ? ' (+uncommitted server changes)' : ''}, ${res.date}${res.quick ? ', QUICK' : ''}`);
   out.push(`requests/s (p50 / p99 ms), redis-benchmark -c ${res.params.clients} -r ${res.params.keyspace}`);
   const w = 24;
   out.push(pad('test', 16) + pad('-P', 4) + targets.map((t) => pad(TARGET_LABELS[t], w)).join(''));
@@ -145,19 +181,7 @@ export function consoleReport(res: Results): string {
       pad(fmtRatio(geomean(res.ratios.map((r) => r.oneHopOverNutcracker))), 20) +
       pad(fmtRatio(geomean(res.ratios.map((r) => r.twoHopOverOneHop))), 16),
   );
-  if (res.memory) {
-    out.push('', 'memory', ...memoryLines(res.memory).map((l) => '  ' + l));
-  }
-  if (res.scale.length) {
-    out.push('', 'scale (requests/s, p50 / p99 ms)');
-    for (const s of res.scale) {
-      out.push(
-        `  ${pad(s.target, 7)} ${pad(s.test.toUpperCase(), 4)} keys ${pad(String(s.keys), 8)} -c ${pad(String(s.clients), 5)} -P ${pad(String(s.pipeline), 3)} ${pad(fmtRps(s.rps), 7)} (${fmtMs(s.p50Ms)} / ${fmtMs(s.p99Ms)})${s.errors.length ? '  ERRORS: ' + s.errors[0] : ''}`,
-      );
-    }
-  }
-  if (res.checks.length) out.push('', 'checks', ...res.checks.map((c) => '  ' + c));
-  return out.join('\n');
+  return out;
 }
 
 function memoryLines(m: MemoryFigures): string[] {
@@ -172,16 +196,10 @@ function memoryLines(m: MemoryFigures): string[] {
   ];
 }
 
-/** The markdown written to latest.md (and pasted into the README). */
-export function markdownReport(res: Results): string {
+function markdownMatrix(res: Results): string[] {
   const pipelines = [...new Set(res.rows.map((r) => r.pipeline))];
   const targets = TARGETS.filter((t) => res.rows.some((r) => r.target === t));
   const out: string[] = [];
-  out.push(
-    `Commit \`${res.commit}\`${res.uncommittedServerChanges.length ? ' (with uncommitted server changes)' : ''}, ${res.date}${res.quick ? ' (quick run)' : ''}; ` +
-      `${res.machine.cpus} × ${res.machine.model}, Node ${res.machine.node}, redis ${res.machine.redis}, nutcracker ${res.machine.nutcracker}.`,
-  );
-  out.push('');
   out.push(`Requests/s (p50 / p99 latency in ms); redis-benchmark \`-c ${res.params.clients} -r ${res.params.keyspace}\`, -n ${Object.entries(res.params.requests).map(([p, n]) => `${n} at -P ${p}`).join(', ')}.`);
   out.push('');
   out.push(`| test | -P | ${targets.map((t) => TARGET_LABELS[t]).join(' | ')} |`);
@@ -203,6 +221,18 @@ export function markdownReport(res: Results): string {
   out.push(
     `| geometric mean | | ${fmtRatio(geomean(res.ratios.map((r) => r.localOverRedis)))} | ${fmtRatio(geomean(res.ratios.map((r) => r.oneHopOverNutcracker)))} | ${fmtRatio(geomean(res.ratios.map((r) => r.twoHopOverOneHop)))} |`,
   );
+  return out;
+}
+
+/** The markdown written to latest.md (and pasted into the README). */
+export function markdownReport(res: Results): string {
+  const out: string[] = [];
+  out.push(
+    `Commit \`${res.commit}\`${res.uncommittedServerChanges.length ? ' (with uncommitted server changes)' : ''}, ${res.date}${res.quick ? ' (quick run)' : ''}; ` +
+      `${res.machine.cpus} × ${res.machine.model}, Node ${res.machine.node}, redis ${res.machine.redis}, nutcracker ${res.machine.nutcracker}.`,
+  );
+  if (res.rows.length) out.push('', ...markdownMatrix(res));
+  if (res.durability) out.push('', ...durabilityMarkdown(res.durability));
   if (res.memory) {
     const m = res.memory;
     out.push('');
@@ -323,4 +353,115 @@ export function svgChart(res: Results): string {
   });
   el.push('</svg>');
   return el.join('\n') + '\n';
+}
+
+// ---- durability ---------------------------------------------------------
+
+const DUR_TEST_LABEL: Record<DurabilityTest, string> = { set: 'SET', incr: 'INCR' };
+
+function durRow(d: DurabilityFigures, s: DurabilitySystem, m: DurabilityMode, t: DurabilityTest, p: number): DurabilityRow | undefined {
+  return d.rows.find((r) => r.system === s && r.mode === m && r.test === t && r.pipeline === p);
+}
+
+function durCell(r: DurabilityRow | undefined): string {
+  return r ? `${fmtRps(r.rps)} (${fmtMs(r.p50Ms)} / ${fmtMs(r.p99Ms)})` : '–';
+}
+
+/** The columns of the durability table: every system × mode that has a row. */
+function durColumns(d: DurabilityFigures): { s: DurabilitySystem; m: DurabilityMode; label: string }[] {
+  const cols: { s: DurabilitySystem; m: DurabilityMode; label: string }[] = [];
+  for (const s of DURABILITY_SYSTEMS) {
+    for (const m of DURABILITY_MODES) {
+      if (d.rows.some((r) => r.system === s && r.mode === m)) cols.push({ s, m, label: `${SYSTEM_LABELS[s]}, ${MODE_LABELS[m]}` });
+    }
+  }
+  return cols;
+}
+
+function durGroups(d: DurabilityFigures): { t: DurabilityTest; p: number }[] {
+  const out: { t: DurabilityTest; p: number }[] = [];
+  for (const p of DURABILITY_PIPELINES) for (const t of DURABILITY_TESTS) if (d.rows.some((r) => r.test === t && r.pipeline === p)) out.push({ t, p });
+  return out;
+}
+
+function durRatio(d: DurabilityFigures, s: DurabilitySystem, t: DurabilityTest, p: number): DurabilityRatio | undefined {
+  return d.ratios.find((r) => r.system === s && r.test === t && r.pipeline === p);
+}
+
+/** Where kv stands against the issue's target (everysec ≥ 0.85 × no persistence), beside redis-server. */
+export function durabilityVerdict(d: DurabilityFigures): string[] {
+  const out: string[] = [];
+  for (const s of DURABILITY_SYSTEMS) {
+    const ev = d.ratios.filter((r) => r.system === s).map((r) => r.everysecOverNone);
+    const al = d.ratios.filter((r) => r.system === s).map((r) => r.alwaysOverNone);
+    const evs = ev.filter((x): x is number => x !== null);
+    if (evs.length === 0) continue;
+    const min = Math.min(...evs);
+    const verdict = min >= d.everysecTarget ? 'met' : evs.every((x) => x < d.everysecTarget) ? 'missed' : 'partly met';
+    out.push(
+      `${SYSTEM_LABELS[s]}: everysec keeps ${fmtRatio(min)}–${fmtRatio(Math.max(...evs))} of the throughput without persistence (geometric mean ${fmtRatio(geomean(ev))}; target ≥ ${d.everysecTarget}: ${verdict}); always keeps ${fmtRatio(geomean(al))} (geometric mean)`,
+    );
+  }
+  return out;
+}
+
+function durabilityConsole(d: DurabilityFigures): string[] {
+  const cols = durColumns(d);
+  const out: string[] = [];
+  out.push(`durability: requests/s (p50 / p99 ms), redis-benchmark -c ${d.clients} -r ${d.keyspace}, ${d.rounds > 1 ? `median of ${d.rounds} runs` : 'one run'} of about ${d.secondsPerRun} s; load average ${d.loadavg.before} → ${d.loadavg.after}`);
+  const w = 22;
+  out.push(pad('test', 8) + pad('-P', 4) + cols.map((c) => pad(`${c.s} ${c.m}`, w)).join(''));
+  for (const { t, p } of durGroups(d)) out.push(pad(DUR_TEST_LABEL[t], 8) + pad(String(p), 4) + cols.map((c) => pad(durCell(durRow(d, c.s, c.m, t, p)), w)).join(''));
+  out.push('');
+  out.push('durability ratios (throughput / the same system without persistence)');
+  out.push(pad('test', 8) + pad('-P', 4) + pad('kv everysec', 14) + pad('kv always', 12) + pad('redis everysec', 16) + pad('redis always', 14));
+  for (const { t, p } of durGroups(d)) {
+    const kv = durRatio(d, 'kv', t, p);
+    const rd = durRatio(d, 'redis', t, p);
+    out.push(
+      pad(DUR_TEST_LABEL[t], 8) + pad(String(p), 4) +
+        pad(fmtRatio(kv?.everysecOverNone ?? null), 14) + pad(fmtRatio(kv?.alwaysOverNone ?? null), 12) +
+        pad(fmtRatio(rd?.everysecOverNone ?? null), 16) + pad(fmtRatio(rd?.alwaysOverNone ?? null), 14),
+    );
+  }
+  const gm = (s: DurabilitySystem, k: 'everysecOverNone' | 'alwaysOverNone'): string => fmtRatio(geomean(d.ratios.filter((r) => r.system === s).map((r) => r[k])));
+  out.push(pad('geomean', 12) + pad(gm('kv', 'everysecOverNone'), 14) + pad(gm('kv', 'alwaysOverNone'), 12) + pad(gm('redis', 'everysecOverNone'), 16) + pad(gm('redis', 'alwaysOverNone'), 14));
+  out.push(...durabilityVerdict(d));
+  return out;
+}
+
+function durabilityMarkdown(d: DurabilityFigures): string[] {
+  const cols = durColumns(d);
+  const out: string[] = [];
+  out.push(
+    `Durability: requests/s (p50 / p99 latency in ms), redis-benchmark \`-c ${d.clients} -r ${d.keyspace}\`, ${d.rounds > 1 ? `the median of ${d.rounds} runs` : 'one run'} of about ${d.secondsPerRun} s ` +
+      `(-n sized by a probe run, between ${Object.entries(d.requestBounds).map(([p, [lo, hi]]) => `${lo} and ${hi} at -P ${p}`).join(', ')}); ` +
+      `all six targets running at once, measured in turn (the order rotated); redis-server with \`--aof-use-rdb-preamble no\`, no snapshots; each target's files in a temporary directory on the same disk. ` +
+      `Load average ${d.loadavg.before} before, ${d.loadavg.after} after.`,
+  );
+  out.push('');
+  out.push(`| test | -P | ${cols.map((c) => c.label).join(' | ')} |`);
+  out.push(`|---|--:|${cols.map(() => '--:').join('|')}|`);
+  for (const { t, p } of durGroups(d)) out.push(`| ${DUR_TEST_LABEL[t]} | ${p} | ${cols.map((c) => durCell(durRow(d, c.s, c.m, t, p))).join(' | ')} |`);
+  out.push('');
+  out.push('Throughput against the same system without persistence:');
+  out.push('');
+  out.push('| test | -P | kv everysec / none | kv always / none | redis everysec / none | redis always / none |');
+  out.push('|---|--:|--:|--:|--:|--:|');
+  for (const { t, p } of durGroups(d)) {
+    const kv = durRatio(d, 'kv', t, p);
+    const rd = durRatio(d, 'redis', t, p);
+    out.push(`| ${DUR_TEST_LABEL[t]} | ${p} | ${fmtRatio(kv?.everysecOverNone ?? null)} | ${fmtRatio(kv?.alwaysOverNone ?? null)} | ${fmtRatio(rd?.everysecOverNone ?? null)} | ${fmtRatio(rd?.alwaysOverNone ?? null)} |`);
+  }
+  const gm = (s: DurabilitySystem, k: 'everysecOverNone' | 'alwaysOverNone'): string => fmtRatio(geomean(d.ratios.filter((r) => r.system === s).map((r) => r[k])));
+  out.push(`| geometric mean | | ${gm('kv', 'everysecOverNone')} | ${gm('kv', 'alwaysOverNone')} | ${gm('redis', 'everysecOverNone')} | ${gm('redis', 'alwaysOverNone')} |`);
+  out.push('');
+  for (const v of durabilityVerdict(d)) out.push(`- ${v}`);
+  const sizes = d.targets.filter((t) => t.mode !== 'none');
+  if (sizes.length) {
+    out.push(
+      `- AOF after the runs: ${sizes.map((t) => `${t.system} ${t.mode} ${fmtMiB(t.dirBytes)}${t.aofRewriteHappened ? ' (rewritten)' : ''}`).join(', ')}`,
+    );
+  }
+  return out;
 }
