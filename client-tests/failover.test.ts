@@ -93,6 +93,17 @@ function writeLoad(port: number, workers: number) {
 }
 
 describe('failover', () => {
+  test('WAIT through the entry node counts the replicas of the nodes the client wrote to', async () => {
+    const { ports } = await trio();
+    const bar = await connect(ports.bar);
+    expect(show(await bar.call(5000, 'SET', 'apple', '1'))).toBe('+OK'); // on foo, which foo2 follows
+    expect(show(await bar.call(5000, 'WAIT', '1', '2000'))).toBe(':1');
+    expect(show(await bar.call(5000, 'SET', 'zed', '1'))).toBe('+OK'); // on bar, which has no replica
+    expect(show(await bar.call(5000, 'WAIT', '1', '100'))).toBe(':0');
+    for (const n of [...nodes]) await n.stop();
+    nodes.clear();
+  }, 30_000);
+
   test('FAILOVER under a write load through bar: no acknowledged write lost, and bar routes a-m to foo2', async () => {
     const { ports } = await trio();
     const load = writeLoad(ports.bar, 4);

@@ -113,6 +113,8 @@ export class RoutingStage {
         return this.transaction(ctx, spec, argv);
       case 'watch':
         return this.watch(ctx, spec, argv);
+      case 'wait':
+        return this.wait(ctx, spec, argv);
       default:
         return this.everywhere(ctx, spec, argv);
     }
@@ -140,6 +142,7 @@ export class RoutingStage {
         else for (const i of keyPositions(spec, argv)) interceptor.key(argv[i]!);
       }
     }
+    if (writes && ctx.path.length === 0) this.wrote(ctx, this.self);
     const reply = spec.run!(ctx, argv);
     // Only commands that write nothing answer later (WAIT).
     if (writes && !(reply instanceof Promise) && !isErrorReply(reply)) {
@@ -147,6 +150,29 @@ export class RoutingStage {
       else store.log.changes++; // counted for the save points even when nobody reads the log
     }
     return reply;
+  }
+
+  /** Notes that a client's write went to `node`: its WAIT asks that node's replicas. */
+  private wrote(ctx: Ctx, node: string): void {
+    if (ctx.path.length === 0) (ctx.client.wroteTo ??= new Set()).add(node);
+  }
+
+  /**
+   * WAIT: the client's writes may be on several nodes (forwarded to their
+   * owners), so each node it wrote to counts its own replicas, and the answer
+   * is the smallest count: the replicas that hold every one of its writes.
+   * A link carries requests in order, so each owner has applied the client's
+   * writes before it sees the WAIT.
+   */
+  private wait(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    const targets = ctx.path.length === 0 && ctx.client.wroteTo !== null ? [...ctx.client.wroteTo] : [this.self];
+    if (targets.length === 1 && targets[0] === this.self) return this.runHere(ctx, spec, argv);
+    const replies = targets.map((n) => (n === this.self ? this.runHere(ctx, spec, argv) : this.forward(ctx, n, argv)));
+    return Promise.all(replies).then((all) => {
+      const failed = all.find(isErrorReply);
+      if (failed !== undefined) return failed;
+      return r.integer(Math.min(...all.map((rep) => integerValue(rep) ?? 0)));
+    });
   }
 
   /** The owner of `key` by this node's table, or an error reply. */
@@ -169,6 +195,7 @@ export class RoutingStage {
     const link = this.links.get(node);
     if (!link) return Promise.resolve(r.error(`ERR no link to node ${node}`));
     this.counters.forwarded++;
+    if (ctx.path.length === 0 && lookupCommand(argv[0]!)?.flags.includes('write')) this.wrote(ctx, node);
     const path = ctx.path.length === 0 ? this.self : ctx.path.join(',') + ',' + this.self;
     return new Promise((resolve) => link.send(['KV.FWD', ctx.proto === 3 ? '3' : '2', path, ...argv], resolve));
   }
@@ -385,6 +412,7 @@ export class RoutingStage {
     const envelope = ['KV.TX', String(ctx.proto), [...ctx.path, this.self].join(','), String(watched.length)];
     for (const w of watched) envelope.push(w.key, w.version);
     for (const q of queued) envelope.push(String(q.argv.length), ...q.argv);
+    this.wrote(ctx, target);
     return new Promise((resolve) => link.send(envelope, resolve));
   }
 

@@ -133,7 +133,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'sync', arity: 1, flags: ['admin', 'noscript', 'no_multi'], run: replication.sync, summary: 'An internal command used in replication' },
     { name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'], run: replication.replconf, summary: 'An internal command for configuring the replication stream', since: '3.0.0' },
     { name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], run: replication.role, summary: 'Return the role of the instance in the context of replication', since: '2.8.12' },
-    { name: 'wait', arity: 3, flags: ['noscript'], run: replication.wait, summary: 'Wait for the synchronous replication of all the write commands sent in the context of the current connection', since: '3.0.0' },
+    { name: 'wait', arity: 3, flags: ['noscript'], routing: 'wait', run: replication.wait, summary: 'Wait for the synchronous replication of all the write commands sent in the context of the current connection', since: '3.0.0' },
     { name: 'replicaof', arity: 3, flags: ['admin', 'noscript', 'stale'], run: replication.replicaof, summary: 'Make the server a replica of another instance, or promote it as master', since: '5.0.0' },
     { name: 'slaveof', arity: 3, flags: ['admin', 'noscript', 'stale'], run: replication.replicaof, summary: 'Make the server a replica of another instance, or promote it as master' },
     { name: 'failover', arity: -1, flags: ['admin', 'noscript', 'stale'], run: replication.failover, summary: 'Start a coordinated failover between this server and one of its replicas', since: '6.2.0' },

@@ -32,6 +32,8 @@ export interface ClientState {
   readonly: boolean;
   /** The client a replica applies its primary's stream as: its writes pass READONLY. */
   fromPrimary: boolean;
+  /** The nodes this client's writes went to (WAIT asks each of them). */
+  wroteTo: Set<string> | null;
 }
 
 export interface ReplicaClient {
@@ -64,6 +66,7 @@ export function newClientState(id: number, remoteAddress: string, localAddress: 
     replica: null,
     readonly: false,
     fromPrimary: false,
+    wroteTo: null,
   };
 }
 
@@ -194,7 +197,8 @@ export type Routing =
   | 'all-randomkey'
   | 'all-scan'
   | 'transaction'
-  | 'watch';
+  | 'watch'
+  | 'wait';
 
 export interface CommandSpec {
   /** Lower case, as COMMAND shows it. */
