@@ -70,10 +70,17 @@ export class KvNode implements ConnectionHost {
           secret: this.secret,
           timeoutMs: this.setting('forward-timeout'),
           log: (msg) => this.log(msg, `link to ${n.name}`),
+          // Take-overs that happened while this node or that peer was away, as the peer knows them.
+          onUp: () =>
+            this.links.get(n.name)?.send(['KV.REPLACED'], (reply) => {
+              const names = arrayElements(reply)?.map((e) => stringValue(e) ?? '') ?? [];
+              for (let i = 0; i + 1 < names.length; i += 2) this.peerPromoted(names[i + 1]!, names[i]!);
+            }),
         }),
       );
     }
     this.routing = new RoutingStage(config.self.name, config.table, config.nodes, this.links, this.setting('max-hops'));
+    this.routing.isReplica = (name) => this.isReplicaNode(name);
     this.view = this.makeView();
     this.persistence = new Persistence(
       { store: this.store, setting: (name) => this.settings.get(name) ?? '', log: (msg) => this.log(msg) },
@@ -92,6 +99,14 @@ export class KvNode implements ConnectionHost {
       },
       promoted: (from) => this.promotedFrom(from),
     });
+  }
+
+  /** A node that follows a primary: this one by its own state; others by cluster.conf and the take-overs since. */
+  private isReplicaNode(name: string): boolean {
+    if (name === this.name) return this.replication.following !== null;
+    if (this.routing.replaced.has(name)) return true;
+    for (const took of this.routing.replaced.values()) if (took === name) return false;
+    return this.config.replicaOf.has(name);
   }
 
   /** The client a replica runs its primary's stream as. */
@@ -374,13 +389,7 @@ export class KvNode implements ConnectionHost {
         this.persistence.start();
         const follow = this.replicaofSetting();
         if (follow !== null) this.replication.follow(follow.host, follow.port);
-        // Take-overs that happened while this node was away, as its peers know them.
-        for (const link of this.links.values()) {
-          link.send(['KV.REPLACED'], (reply) => {
-            const names = arrayElements(reply)?.map((e) => stringValue(e) ?? '') ?? [];
-            for (let i = 0; i + 1 < names.length; i += 2) this.peerPromoted(names[i + 1]!, names[i]!);
-          });
-        }
+
       } catch (e) {
         server.close();
         for (const link of this.links.values()) link.close();

@@ -67,6 +67,11 @@ export function execute(host: PipelineHost, client: ClientState, argv: string[],
     return refused;
   }
   client.lastCommand = spec.name;
+  // A read-only replica refuses a write it would run itself when it is queued, as Redis does.
+  if (client.multi !== null && spec.flags.includes('write') && host.view.replication.readOnly() && host.routing.ownsAll(spec, argv)) {
+    client.multiFailed = true;
+    return r.error("READONLY You can't write against a read only replica.");
+  }
   if (client.multi !== null && !runsImmediatelyInMulti(spec.name)) {
     if (spec.name === 'watch') {
       const reply = r.error('ERR WATCH inside MULTI is not allowed');

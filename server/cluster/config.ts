@@ -44,6 +44,8 @@ export interface NodeConfig {
   readonly table: readonly RouteEntry[];
   readonly settings: ReadonlyMap<string, string>;
   readonly file: string;
+  /** Nodes whose section says `replicaof <node>`, with the node they follow. */
+  readonly replicaOf: ReadonlyMap<string, string>;
 }
 
 export class ConfigError extends Error {}
@@ -338,5 +340,10 @@ export function configFor(cfg: ClusterConfig, name: string): NodeConfig {
   for (const [k, v] of cfg.sectionSettings.get(name) ?? []) settings.set(k, v);
   // Each node's files in a directory of its own unless the file names one.
   if (settings.get('dir') === '') settings.set('dir', `./data/${name}`);
-  return { self, nodes: cfg.nodes, table: cfg.sectionTables.get(name) ?? cfg.table, settings, file: cfg.file };
+  const replicaOf = new Map<string, string>();
+  for (const n of cfg.nodes) {
+    const follows = cfg.sectionSettings.get(n.name)?.get('replicaof') ?? cfg.settings.get('replicaof') ?? '';
+    if (follows !== '' && !follows.includes(' ') && follows !== n.name) replicaOf.set(n.name, follows);
+  }
+  return { self, nodes: cfg.nodes, table: cfg.sectionTables.get(name) ?? cfg.table, settings, file: cfg.file, replicaOf };
 }

@@ -17,14 +17,22 @@ export interface LinkOptions {
   /** A request unanswered this long, with nothing heard from the peer meanwhile, gets an error reply. */
   readonly timeoutMs: number;
   readonly log: (msg: string) => void;
+  /** Called each time the link is up (the peer accepted the secret). */
+  readonly onUp?: () => void;
 }
 
 type Callback = (reply: AnyReply) => void;
 
 interface Pending {
   cb: Callback | null; // null once answered by a timeout: its reply is then dropped
+  /** When the kernel took its last byte (0: not yet): the clock starts there. */
   sentAt: number;
+  /** Time the peer may take to read and store a big request, beyond the timeout. */
+  graceMs: number;
 }
+
+/** A peer reads and stores a big request at this many bytes per ms at least (50 MB/s), before its timeout counts. */
+const BYTES_PER_MS = 50_000;
 
 export type LinkState = 'idle' | 'connecting' | 'up' | 'down';
 
@@ -89,7 +97,9 @@ export class PeerLink {
       return;
     }
     if (this.socket === null) this.connect();
-    this.pending.push({ cb, sentAt: 0 });
+    let bytes = 0;
+    for (const a of argv) bytes += a.length;
+    this.pending.push({ cb, sentAt: 0, graceMs: Math.floor(bytes / BYTES_PER_MS) });
     this.sent++;
     // Big arguments (a forwarded 200 MB SET) are written as they are, not copied into one string.
     let small = '*' + argv.length + '\r\n';
@@ -141,12 +151,18 @@ export class PeerLink {
     this.out = [];
     const socket = this.socket;
     if (socket === null || batch.length === 0) return;
+    // The requests of this batch (the newest, not yet stamped) start their clock
+    // once the kernel has taken their bytes: a 600 MB request is not late while
+    // it is still being written.
+    const sent: Pending[] = [];
+    for (let i = this.pending.length - 1; i >= this.head && this.pending[i]!.sentAt === 0; i--) sent.push(this.pending[i]!);
+    const stamp = (): void => {
+      const now = Date.now();
+      for (const p of sent) if (p.sentAt === 0) p.sentAt = now;
+    };
     if (batch.length > 1) socket.cork();
-    for (const piece of batch) socket.write(piece, 'latin1');
+    for (let i = 0; i < batch.length; i++) socket.write(batch[i]!, 'latin1', i === batch.length - 1 ? stamp : undefined);
     if (batch.length > 1) socket.uncork();
-    // The unsent requests are the newest: stamp them from the end.
-    const now = Date.now();
-    for (let i = this.pending.length - 1; i >= this.head && this.pending[i]!.sentAt === 0; i--) this.pending[i]!.sentAt = now;
   }
 
   private connect(): void {
@@ -171,9 +187,10 @@ export class PeerLink {
           this.lastError = describeHelloReply(reply);
           this.opts.log(`link to ${this.name}: ${this.lastError}`);
           socket.destroy();
-        }
+        } else this.opts.onUp?.();
       },
       sentAt: Date.now(),
+      graceMs: 0,
     });
     this.pending.push(hello);
     // First on the wire, before any request queued while the link was down.
@@ -290,7 +307,7 @@ export class PeerLink {
     if (this.heardAt <= limit || this.state !== 'up') {
       for (let i = this.head; i < this.pending.length; i++) {
         const p = this.pending[i]!;
-        if (p.sentAt > limit || p.sentAt === 0) break; // not yet late, or not yet written
+        if (p.sentAt === 0 || p.sentAt + p.graceMs > limit) break; // not yet written, or not yet late
         if (p.cb) {
           const cb = p.cb;
           p.cb = null;

@@ -16,13 +16,15 @@ import { keyPositions, keyRange } from '../commands/key-positions.js';
 import type { NodeAddress, RouteEntry } from './config.js';
 import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
-import { NO_SUCH_KEY } from '../commands/errors.js';
+import { keyMoveOf, moveKey } from './move-key.js';
 import { lookupCommand } from '../commands/table.js';
 import { propagation } from '../commands/propagate.js';
 import { EXECABORT } from '../commands/transactions.js';
 import { INVALID_CURSOR, parseScanCursor } from '../commands/scan-args.js';
 
 export type MaybeAsync = r.AnyReply | Promise<r.AnyReply>;
+
+const READONLY = "READONLY You can't write against a read only replica.";
 
 // Ordering across nodes. Replies always go back in request order; these two
 // rules also make requests *run* in order, as on one Redis:
@@ -63,6 +65,9 @@ export interface RoutingCounters {
 
 export class RoutingStage {
   readonly counters: RoutingCounters = { local: 0, forwarded: 0, received: 0 };
+
+  /** Set by the node: true for a replica, whose keys are its primary's; keyspace commands skip it. */
+  isReplica: (node: string) => boolean = () => false;
 
   /** Primaries replaced by a promoted replica (old name → new), as the cluster learned them. */
   readonly replaced = new Map<string, string>();
@@ -130,7 +135,7 @@ export class RoutingStage {
     const store = ctx.node.store;
     const writes = spec.flags.includes('write');
     // A replica's keys change only by its primary's stream.
-    if (writes && !ctx.client.fromPrimary && ctx.node.replication.readOnly()) return r.error("READONLY You can't write against a read only replica.");
+    if (writes && !ctx.client.fromPrimary && ctx.node.replication.readOnly()) return r.error(READONLY);
     // Every write is a change that WATCH must see, whatever the command did to the value.
     if (writes && store.watch.active && spec.keys !== null) {
       for (const i of keyPositions(spec, argv)) store.watch.touch(argv[i]!);
@@ -150,6 +155,17 @@ export class RoutingStage {
       else store.log.changes++; // counted for the save points even when nobody reads the log
     }
     return reply;
+  }
+
+  /** True when every key of `argv` is this node's by its table (a command without keys runs here too). */
+  ownsAll(spec: CommandSpec, argv: readonly string[]): boolean {
+    const k = keyRange(spec, argv);
+    if (k === null) return true;
+    for (let i = k.first; i <= k.last; i += k.step) {
+      const route = ownerOf(this.table, argv[i]!);
+      if ('error' in route || route.node !== this.self) return false;
+    }
+    return true;
   }
 
   /** Notes that a client's write went to `node`: its WAIT asks that node's replicas. */
@@ -309,9 +325,8 @@ export class RoutingStage {
   }
 
   /**
-   * RENAME (and RENAMENX) across nodes: copy the value and TTL to the new owner,
-   * then delete the old key. Not atomic: a write to the source between the copy
-   * and the delete is lost.
+   * RENAME, RENAMENX and COPY: where both keys have one owner, the command runs
+   * there; across nodes, the key travels as move-key.ts does it.
    */
   private rename(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
     const src = this.owner(ctx, argv[1]!);
@@ -323,27 +338,12 @@ export class RoutingStage {
       // The next node's table may put the two keys on different nodes: several steps there.
       return inSteps(this.forward(ctx, src, argv));
     }
+    const move = keyMoveOf(spec, argv);
+    if (typeof move === 'string') return move;
     const at = (node: string, cmd: string[]): Promise<r.AnyReply> =>
       // Here, through runHere like any command: its writes reach WATCH and the write log.
       node === this.self ? Promise.resolve(this.runHere(ctx, lookupCommand(cmd[0]!)!, cmd)) : this.forward(ctx, node, cmd);
-    return inSteps(at(src, ['KV.DUMP', argv[1]!]).then(async (dump) => {
-      if (isErrorReply(dump)) return dump;
-      const parts = arrayElements(dump);
-      if (parts === null || parts.length < 3) return NO_SUCH_KEY;
-      const values = parts.map((p) => stringValue(p) ?? '');
-      const nx = spec.name === 'renamenx';
-      if (nx) {
-        // Checked, then set: another client may create the key in between (README).
-        const exists = await at(dst, ['EXISTS', argv[2]!]);
-        if (isErrorReply(exists)) return exists;
-        if (integerValue(exists) !== 0) return r.ZERO;
-      }
-      const restored = await at(dst, ['KV.RESTORE', argv[2]!, ...values]);
-      if (isErrorReply(restored)) return restored;
-      const deleted = await at(src, ['DEL', argv[1]!]);
-      if (isErrorReply(deleted)) return deleted;
-      return nx ? r.ONE : r.OK;
-    }));
+    return inSteps(moveKey(at, { node: src, key: argv[1]! }, { node: dst, key: argv[2]! }, move));
   }
 
   /**
@@ -442,9 +442,14 @@ export class RoutingStage {
   /** A keyspace command on every node of the cluster, merged into one reply. */
   private everywhere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
     if (ctx.path.length > 0) return this.runHere(ctx, spec, argv); // already fanned out
+    // A read-only replica flushes nothing, here or elsewhere, as a Redis replica refuses FLUSHALL.
+    if (spec.flags.includes('write') && ctx.node.replication.readOnly()) return r.error(READONLY);
     if (spec.routing === 'all-scan') return this.scan(ctx, spec, argv);
-    const replies = this.nodes.map((n) => this.onNode(ctx, spec, n.name, argv));
-    if (this.nodes.length === 1) return replies[0]!;
+    // A replica holds its primary's keys again: counted, listed or flushed once, through the primary.
+    const primaries = this.nodes.filter((n) => !this.isReplica(n.name));
+    const targets = primaries.length > 0 ? primaries : this.nodes;
+    const replies = targets.map((n) => this.onNode(ctx, spec, n.name, argv));
+    if (targets.length === 1) return replies[0]!;
     return Promise.all(replies).then((all) => {
       // An error from one node fails the whole command, naming that node.
       const failedAt = all.findIndex(isErrorReply);
@@ -488,7 +493,8 @@ export class RoutingStage {
   private async scanFrom(ctx: Ctx, spec: CommandSpec, argv: string[], index: number, local: string): Promise<r.AnyReply> {
     const n = this.nodes.length;
     const sub = [argv[0]!, local, ...argv.slice(2)];
-    const reply = await this.onNode(ctx, spec, this.nodes[index]!.name, sub);
+    // A replica's keys are its primary's: its turn in the walk is empty.
+    const reply = this.isReplica(this.nodes[index]!.name) ? r.arrayHeader(2) + r.bulk('0') + r.EMPTY_ARRAY : await this.onNode(ctx, spec, this.nodes[index]!.name, sub);
     if (isErrorReply(reply)) return reply;
     const parts = arrayElements(reply);
     if (parts === null || parts.length !== 2) return reply;
