@@ -3,7 +3,7 @@
 // child processes (which can be killed), and a real redis-server to compare with.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFor, parseConfig } from '../../server/cluster/config.js';
@@ -27,6 +27,12 @@ export interface ClusterSpec {
 }
 
 /** The text of a cluster.conf for `spec` with the given ports. */
+// The nodes' directories of this test process, removed when it exits.
+const dataDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+});
+
 export function clusterConf(spec: ClusterSpec, ports: Record<string, number>): string {
   // No snapshots unless a test asks, and each node's files (a SAVE, an AOF) in a
   // temporary directory of its own, not in ./data/<name> of the checkout.
@@ -34,6 +40,7 @@ export function clusterConf(spec: ClusterSpec, ports: Record<string, number>): s
   for (const n of spec.nodes) lines.push(`node ${n} 127.0.0.1:${ports[n]}`);
   for (const r of spec.routes) lines.push(`route ${r}`);
   const files = mkdtempSync(join(tmpdir(), 'kv-data-'));
+  dataDirs.push(files);
   for (const n of spec.nodes) {
     const routes = spec.sections?.[n] ?? [];
     lines.push(`[${n}]`, ...routes.map((r) => `route ${r}`), `dir ${join(files, n)}`);
