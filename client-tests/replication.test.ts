@@ -104,10 +104,10 @@ async function kvNode(conf: string, name: string, port: number): Promise<NodePro
   return node;
 }
 
-/** A single kv node owning every key. */
-async function soloNode(): Promise<NodeProcess> {
+/** A single kv node owning every key, with `settings` in its [section]. */
+async function soloNode(settings: string[] = []): Promise<NodeProcess> {
   const port = await freePort();
-  return kvNode(kvConf({ solo: port }, ['* solo']), 'solo', port);
+  return kvNode(kvConf({ solo: port }, ['* solo'], { solo: settings }), 'solo', port);
 }
 
 /**
@@ -221,21 +221,32 @@ interface KeyState {
   pexpiretime: string;
 }
 
-/** Type, value and PEXPIRETIME of each key. */
+/** Type, value and PEXPIRETIME of each key (pipelined: a few thousand keys take a moment, not seconds). */
 async function dump(c: ReplyReader, keys: readonly string[]): Promise<Record<string, KeyState>> {
-  const out: Record<string, KeyState> = {};
   for (const key of keys) {
-    const type = await say(c, 'TYPE', key);
+    c.command('TYPE', key);
+    c.command('PEXPIRETIME', key);
+  }
+  const types: string[] = [];
+  const expiry: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    types.push(show(await c.next()));
+    expiry.push(show(await c.next()));
+  }
+  keys.forEach((key, i) => c.command(types[i] === '+hash' ? 'HGETALL' : 'GET', key));
+  const out: Record<string, KeyState> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const reply = await c.next();
     let value: KeyState['value'];
-    if (type === '+hash') {
-      const items = (await c.call(5000, 'HGETALL', key)).items ?? [];
+    if (types[i] === '+hash') {
+      const items = reply.items ?? [];
       const pairs: [string, string][] = [];
-      for (let i = 0; i < items.length; i += 2) pairs.push([text(items[i]!), text(items[i + 1]!)]);
+      for (let j = 0; j < items.length; j += 2) pairs.push([text(items[j]!), text(items[j + 1]!)]);
       value = pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     } else {
-      value = text(await c.call(5000, 'GET', key));
+      value = reply.type === '-' ? show(reply) : text(reply);
     }
-    out[key] = { type, value, pexpiretime: await say(c, 'PEXPIRETIME', key) };
+    out[keys[i]!] = { type: types[i]!, value, pexpiretime: expiry[i]! };
   }
   return out;
 }
@@ -411,13 +422,14 @@ describe('replication, servers in their own processes', () => {
     expect(await say(kv, 'EXISTS', 'after')).toBe(':0');
   }, 20_000);
 
-  test('kv -> kv: after a SIGKILL of the primary, the promoted replica has every write WAIT acknowledged', async () => {
-    // foo2 follows foo (`replicaof foo`). Its own table (`route * foo2`) makes
-    // reads on foo2 run on foo2's copy: with the shared table it would forward
-    // them to foo, which is dead by the time they are read, and the test would
-    // check nothing about the replica.
+  // foo2 follows foo (`replicaof foo`), in two setups. With its own table
+  // (`route * foo2`) reads on foo2 run on foo2's copy whatever happened to foo.
+  // With the shared table (`route * foo`) foo2 forwards keyed requests to foo
+  // until it is promoted; REPLICAOF NO ONE must then make it serve foo's keys
+  // itself (a take-over), or every read below fails on the dead foo.
+  test.each(['own', 'shared'])('kv -> kv: after a SIGKILL of the primary, the promoted replica (%s table) has every write WAIT acknowledged', async (table) => {
     const ports = { foo: await freePort(), foo2: await freePort() };
-    const conf = kvConf(ports, ['* foo'], { foo2: ['route * foo2', 'replicaof foo'] });
+    const conf = kvConf(ports, ['* foo'], { foo2: [...(table === 'own' ? ['route * foo2'] : []), 'replicaof foo'] });
     const foo = await kvNode(conf, 'foo', ports.foo);
     const foo2 = await kvNode(conf, 'foo2', ports.foo2);
     const replica = await connect(ports.foo2);
@@ -431,7 +443,10 @@ describe('replication, servers in their own processes', () => {
       acked: boolean;
       waited: boolean;
     }
-    const WORKERS = 3;
+    // Workers 0-2 send WAIT 1 100 after every BATCH writes; worker 3 never does,
+    // so its acknowledged writes show what a client that does not WAIT can lose.
+    const WORKERS = 4;
+    const NO_WAIT = 3;
     const BATCH = 6;
     const logs: Write[][] = [];
     let stop = false;
@@ -440,7 +455,7 @@ describe('replication, servers in their own processes', () => {
     const worker = async (w: number): Promise<void> => {
       const c = await connect(ports.foo);
       const log: Write[] = [];
-      logs.push(log);
+      logs[w] = log;
       let incrs = 0;
       let unconfirmed: Write[] = [];
       for (let n = 1; !stop; n++) {
@@ -464,7 +479,7 @@ describe('replication, servers in their own processes', () => {
         }
         if (!write.acked) return;
         unconfirmed.push(write);
-        if (n % BATCH === 0) {
+        if (w !== NO_WAIT && n % BATCH === 0) {
           let r: Reply;
           try {
             r = await c.call(2000, 'WAIT', '1', '100');
@@ -505,10 +520,12 @@ describe('replication, servers in their own processes', () => {
     const waited = acked.filter((x) => x.waited);
     const lostWaited = waited.filter((x) => !present(x));
     const lostUnwaited = acked.filter((x) => !x.waited && !present(x));
+    const noWait = logs[NO_WAIT]!.filter((x) => x.acked);
     console.log(
-      `kv -> kv failover: ${acked.length} writes acknowledged, ${waited.length} of them confirmed by WAIT 1 100 ` +
+      `kv -> kv failover (${table} table): ${acked.length} writes acknowledged, ${waited.length} of them confirmed by WAIT 1 100 ` +
         `(${waits} WAITs, ${waitsShort} returned 0); lost: ${lostWaited.length} confirmed by WAIT, ` +
-        `${lostUnwaited.length} of ${acked.length - waited.length} acknowledged without WAIT`,
+        `${lostUnwaited.length} of ${acked.length - waited.length} acknowledged without WAIT ` +
+        `(of which ${noWait.filter((x) => !present(x)).length} of ${noWait.length} from the worker that never WAITs)`,
     );
     expect(waited.length).toBeGreaterThan(100);
     expect(lostWaited.map((x) => `${x.key} ${x.field ?? ''} ${x.n}`)).toEqual([]);
@@ -586,6 +603,109 @@ describe('replication, servers in their own processes', () => {
     expect(primaryLog.match(fullSync)?.length, detail).toBe(1);
     expect(replicaLog.match(/Full resync from master/g)?.length, detail).toBe(1);
     console.log(`partial resync ${primaryKind} -> ${replicaKind}: ${i} rounds of writes during the cut; ${primaryAfter.match(/Partial resynchronization request[^\n]*/)?.[0]}`);
+  }, 20_000);
+
+  test('a link cut for longer than the backlog holds: a full resync, and the same data', async () => {
+    // kv primary with the smallest backlog (16 KB); a kv and a redis-server replica, each through its own proxy.
+    const primary = await soloNode(['repl-backlog-size 16kb']);
+    const pc = await connect(primary.port);
+    await fill(pc);
+    const kvProxy = await CutProxy.start(primary.port);
+    const redisProxy = await CutProxy.start(primary.port);
+    const kvReplica = await soloNode();
+    const redisReplica = await startRedisServer(['--replicaof', '127.0.0.1', String(redisProxy.port)]);
+    const replicas = [
+      { name: 'kv', c: await connect(kvReplica.port), log: kvReplica.stderr },
+      { name: 'redis-server', c: await connect(redisReplica.port), log: redisReplica.log },
+    ];
+    expect(await say(replicas[0]!.c, 'REPLICAOF', '127.0.0.1', String(kvProxy.port))).toBe('+OK');
+    for (const r of replicas) await linkUp(r.c);
+    expect(await say(pc, 'WAIT', '2', '2000')).toBe(':2');
+    kvProxy.cut();
+    redisProxy.cut();
+    // 200 KB of writes while they are away: far more than the backlog keeps.
+    for (let i = 0; i < 200; i++) expect(await say(pc, 'SET', `cut:${i}`, 'x'.repeat(1000))).toBe('+OK');
+    expect(await say(pc, 'INCR', 'counter')).toBe(':12346');
+    expect(Number((await info(pc)).get('repl_backlog_histlen'))).toBeLessThanOrEqual(16 * 1024 + 1100);
+    kvProxy.heal();
+    redisProxy.heal();
+    for (const r of replicas) await linkUp(r.c);
+    expect(await say(pc, 'WAIT', '2', '3000')).toBe(':2');
+    const keys = await allKeys(pc);
+    for (const r of replicas) await expectSameData(pc, r.c, keys);
+    // Two full resyncs on each side: the first sync, and the one after the cut.
+    expect(primary.stderr().match(/Full resync requested by replica/g)?.length, primary.stderr()).toBe(4);
+    expect(primary.stderr()).not.toMatch(/Partial resynchronization request from .* accepted/);
+    for (const r of replicas) expect(r.log().match(/Full resync from master/g)?.length, `${r.name}:\n${r.log()}`).toBe(2);
+  }, 20_000);
+
+  test('a replica paused (SIGSTOP) while its primary takes writes catches up on the same link', async () => {
+    // SIGSTOP does not cut the TCP link: the stream waits in the socket buffers
+    // and kv's primary has no replica timeout or output limit, so no resync of any kind follows.
+    const primary = await soloNode();
+    const pc = await connect(primary.port);
+    await fill(pc);
+    const replica = await soloNode();
+    const rc = await connect(replica.port);
+    expect(await say(rc, 'REPLICAOF', '127.0.0.1', String(primary.port))).toBe('+OK');
+    await linkUp(rc);
+    expect(await say(pc, 'WAIT', '1', '2000')).toBe(':1');
+    replica.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    let i = 0;
+    try {
+      while (Date.now() - stoppedAt < 1500) {
+        if (i >= 3000) {
+          await sleep(20);
+          continue;
+        }
+        expect(await say(pc, 'SET', `paused:${i}`, 'y'.repeat(i % 500))).toBe('+OK');
+        expect(await say(pc, 'INCR', 'counter')).toBe(`:${12346 + i}`);
+        i++;
+      }
+      // Nobody acknowledges while the replica is stopped.
+      expect(await say(pc, 'WAIT', '1', '200')).toBe(':0');
+    } finally {
+      replica.child.kill('SIGCONT');
+    }
+    expect(await say(pc, 'WAIT', '1', '5000')).toBe(':1');
+    await expectSameData(pc, rc, await allKeys(pc));
+    expect(primary.stderr().match(/Full resync requested by replica/g)?.length).toBe(1);
+    expect(primary.stderr()).not.toMatch(/Partial resynchronization/);
+    expect(replica.stderr()).not.toMatch(/Error condition|Successful partial/);
+    console.log(`SIGSTOP of a replica for 1.5 s: ${i} rounds of writes, caught up on the same link`);
+  }, 20_000);
+
+  test('masterauth and requirepass: redis-server following a kv node, and a kv node configured with `replicaof <host> <port>` following redis-server', async () => {
+    // A kv primary with requirepass; redis-server follows it with --masterauth.
+    const kvPrimary = await soloNode(['requirepass kv-pass']);
+    const kc = await connect(kvPrimary.port);
+    expect(await say(kc, 'AUTH', 'kv-pass')).toBe('+OK');
+    await fill(kc);
+    const redisReplica = await startRedisServer(['--replicaof', '127.0.0.1', String(kvPrimary.port), '--masterauth', 'kv-pass']);
+    const rrc = await connect(redisReplica.port);
+    await linkUp(rrc);
+    await expectSameData(kc, rrc, await allKeys(kc));
+
+    // A redis-server primary with requirepass; a kv node whose cluster.conf says where to follow and the password.
+    const redisPrimary = await startRedisServer(['--repl-diskless-sync-delay', '0', '--requirepass', 'redis-pass']);
+    const rpc = await connect(redisPrimary.port);
+    expect(await say(rpc, 'AUTH', 'redis-pass')).toBe('+OK');
+    await fill(rpc);
+    const kvReplica = await soloNode([`replicaof 127.0.0.1 ${redisPrimary.port}`, 'masterauth redis-pass']);
+    const krc = await connect(kvReplica.port);
+    await linkUp(krc);
+    await expectSameData(rpc, krc, await allKeys(rpc));
+    expect(await say(rpc, 'SET', 'later', 'arrives')).toBe('+OK');
+    expect(await say(rpc, 'WAIT', '1', '1000')).toBe(':1');
+    expect(await say(krc, 'GET', 'later')).toBe('"arrives"');
+
+    // A wrong password: the link stays down, and the node says why.
+    const refused = await soloNode([`replicaof 127.0.0.1 ${redisPrimary.port}`, 'masterauth wrong']);
+    const fc = await connect(refused.port);
+    await until('the AUTH refusal in the log', async () => /AUTH/i.test(refused.stderr()), 5000);
+    expect((await info(fc)).get('master_link_status')).toBe('down');
+    expect(refused.stderr()).toMatch(/unable to AUTH to MASTER: -WRONGPASS/);
   }, 20_000);
 
   interface Side {
