@@ -1,7 +1,7 @@
 // The string commands of strings.ts, one test per command or option family:
 // GET, SET with NX|XX|GET|EX|PX|EXAT|PXAT|KEEPTTL and the combinations Redis
 // refuses, SETNX, SETEX, PSETEX, GETSET, GETDEL, MGET, MSET, MSETNX, the
-// INCR/DECR family (overflow, non-integers), INCRBYFLOAT, APPEND, STRLEN.
+// INCR/DECR family (overflow, non-integers), INCRBYFLOAT, APPEND, STRLEN, LCS.
 // Each expected reply is the exact RESP that redis-server 7.0 sent for the same
 // commands. Commands run through the table by name, after the arity check the
 // dispatcher does, so these also catch a handler wired to the wrong name. The
@@ -547,5 +547,43 @@ describe('GETEX', () => {
     expect(r('GETEX', 'k', 'EX', 'x')).toBe(NOT_INTEGER);
     r('HSET', 'h', 'f', 'v');
     expect(r('GETEX', 'h')).toBe(WRONGTYPE);
+  });
+});
+
+describe('LCS', () => {
+  test('the common subsequence, its length, and its matches last to first', () => {
+    const r = session();
+    r('SET', 'l1', 'ohmytext');
+    r('SET', 'l2', 'mynewtext');
+    expect(r('LCS', 'l1', 'l2')).toBe(bulk('mytext'));
+    expect(r('LCS', 'l1', 'l2', 'LEN')).toBe(int(6));
+    expect(r('LCS', 'l1', 'l2', 'IDX')).toBe(
+      '*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n',
+    );
+    expect(r('LCS', 'l1', 'l2', 'IDX', 'MINMATCHLEN', '4', 'WITHMATCHLEN')).toBe(
+      '*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n',
+    );
+    expect(r('LCS', 'l1', 'nokey')).toBe(bulk(''));
+    expect(r('LCS', 'nokey', 'nokey2', 'LEN')).toBe(int(0));
+  });
+
+  test('RESP3: IDX is a map', () => {
+    const r = session(3);
+    r('SET', 'l1', 'ohmytext');
+    r('SET', 'l2', 'mynewtext');
+    expect(r('LCS', 'l1', 'l2', 'IDX', 'WITHMATCHLEN')).toBe(
+      '%2\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n',
+    );
+  });
+
+  test('errors', () => {
+    const r = session();
+    r('SET', 'l1', 'a');
+    r('HSET', 'h', 'f', 'v');
+    expect(r('LCS', 'l1', 'l1', 'LEN', 'IDX')).toBe('-ERR If you want both the length and indexes, please just use IDX.\r\n');
+    expect(r('LCS', 'l1', 'l1', 'MINMATCHLEN')).toBe(SYNTAX);
+    expect(r('LCS', 'l1', 'l1', 'MINMATCHLEN', 'x')).toBe(NOT_INTEGER);
+    expect(r('LCS', 'l1', 'l1', 'FOO')).toBe(SYNTAX);
+    expect(r('LCS', 'l1', 'h')).toBe('-ERR The specified keys must contain string values\r\n');
   });
 });

@@ -1,5 +1,6 @@
-// String commands (Redis's t_string.c): GET, SET and its variants, counters, APPEND.
-// A string value is held as a latin1 JS string, one char per byte.
+// String commands (Redis's t_string.c): GET, SET and its variants, counters, APPEND,
+// LCS. A string value is held as a latin1 JS string, one char per byte. The bit
+// commands, which read strings as bitmaps, are in bitmaps.ts (Redis's bitops.c).
 
 import { constants } from 'node:buffer';
 import * as r from '../protocol/resp.js';
@@ -21,15 +22,15 @@ import { incrByFloat } from './float-format.js';
 import { bucketGet } from './buckets.js';
 
 /** Redis's 512 MB, or V8's longest string if that is shorter (a few bytes less on 64-bit). */
-const MAX_STRING = Math.min(512 * 1024 * 1024, constants.MAX_STRING_LENGTH);
+export const MAX_STRING = Math.min(512 * 1024 * 1024, constants.MAX_STRING_LENGTH);
 
-/** The string at `key`, undefined when missing, WRONGTYPE reply when another type. */
-function lookupString(ctx: Ctx, key: string): string | undefined | typeof WRONG {
+/** The string at `key`, undefined when missing, WRONG when another type. */
+export function lookupString(ctx: Ctx, key: string): string | undefined | typeof WRONG {
   const v: Value | undefined = ctx.node.store.get(key);
   if (v === undefined || typeof v === 'string') return v;
   return WRONG;
 }
-const WRONG = Symbol('wrongtype');
+export const WRONG = Symbol('wrongtype');
 
 export const get: Handler = (ctx, argv) => {
   // GET bucket field is the guide's bucket form.
@@ -307,3 +308,117 @@ export const getex: Handler = (ctx, argv) => {
   return r.bulk(v);
 };
 
+
+/** Redis's default proto-max-bulk-len, for a node whose settings do not say (unit tests). */
+const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+
+/** proto-max-bulk-len as the node has it now (CONFIG SET may change it), in bytes. */
+export function maxBulkLen(ctx: Ctx): number {
+  const n = Number(ctx.node.config().get('proto-max-bulk-len'));
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_BULK;
+}
+
+/**
+ * LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: the longest
+ * common subsequence, by the same dynamic-programming table as lcsCommand,
+ * walked back from the end so that IDX lists the matches last to first, as
+ * Redis does. Missing keys are empty strings.
+ */
+export const lcs: Handler = (ctx, argv) => {
+  const a = lookupString(ctx, argv[1]!);
+  const b = lookupString(ctx, argv[2]!);
+  if (a === WRONG || b === WRONG) return r.error('ERR The specified keys must contain string values');
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0n;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    if (opt === 'idx') getIdx = true;
+    else if (opt === 'len') getLen = true;
+    else if (opt === 'withmatchlen') withMatchLen = true;
+    else if (opt === 'minmatchlen' && j + 1 < argv.length) {
+      const n = parseLongLong(argv[++j]!);
+      if (n === null) return NOT_INTEGER;
+      minMatchLen = n < 0n ? 0n : n;
+    } else return SYNTAX;
+  }
+  if (getLen && getIdx) return r.error('ERR If you want both the length and indexes, please just use IDX.');
+  const sa = a ?? '';
+  const sb = b ?? '';
+  const alen = sa.length;
+  const blen = sb.length;
+  // The table of LCS lengths of every pair of prefixes, 4 bytes a cell, as in Redis.
+  const cells = (alen + 1) * (blen + 1);
+  if (cells * 4 > maxBulkLen(ctx)) return r.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+  let table: Uint32Array;
+  try {
+    table = new Uint32Array(cells);
+  } catch {
+    return r.error('ERR Insufficient memory, failed allocating transient memory for LCS');
+  }
+  const row = blen + 1;
+  for (let i = 1; i <= alen; i++) {
+    const ca = sa.charCodeAt(i - 1);
+    for (let j = 1; j <= blen; j++) {
+      const at = i * row + j;
+      if (ca === sb.charCodeAt(j - 1)) table[at] = table[at - row - 1]! + 1;
+      else {
+        const up = table[at - row]!;
+        const left = table[at - 1]!;
+        table[at] = up > left ? up : left;
+      }
+    }
+  }
+  const total = table[alen * row + blen]!;
+  if (getLen) return r.integer(total);
+
+  // Walk back from the end, collecting the common bytes and the ranges of contiguous matches.
+  const result = Buffer.allocUnsafe(total);
+  const matches: string[] = [];
+  let idx = total;
+  let aStart = alen; // alen: no range open
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  let i = alen;
+  let j = blen;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (sa.charCodeAt(i - 1) === sb.charCodeAt(j - 1)) {
+      result[idx - 1] = sa.charCodeAt(i - 1);
+      if (aStart === alen) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else emit = true;
+      // A range that reached the first byte of either string is complete.
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (table[(i - 1) * row + j]! > table[i * row + j - 1]!) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (getIdx && (minMatchLen === 0n || BigInt(matchLen) >= minMatchLen)) {
+        const ranges = r.array([r.integer(aStart), r.integer(aEnd)]) + r.array([r.integer(bStart), r.integer(bEnd)]);
+        matches.push(withMatchLen ? r.arrayHeader(3) + ranges + r.integer(matchLen) : r.arrayHeader(2) + ranges);
+      }
+      aStart = alen;
+    }
+  }
+  if (!getIdx) return r.bulk(result.toString('latin1'));
+  return r.map(
+    [
+      [r.bulk('matches'), r.array(matches)],
+      [r.bulk('len'), r.integer(total)],
+    ],
+    ctx.proto,
+  );
+};
