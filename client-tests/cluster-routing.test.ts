@@ -1,6 +1,6 @@
 // Multi-node routing, in-process nodes on free ports: forwarding, multi-hop with
 // divergent tables, loops, split multi-key commands, cluster-wide keyspace
-// commands, cross-node RENAME, and the internal links' authentication.
+// commands, cross-node RENAME and COPY, and the internal links' authentication.
 
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -158,6 +158,39 @@ describe('two nodes: a-m on foo, n-z on bar', () => {
     expect(await bar.rename('zhash', 'ahash')).toBe('OK');
     expect(await foo.hgetall('ahash')).toEqual({ a: '1', b: '2' });
     await expect(foo.rename('nothing', 'zz')).rejects.toThrow('ERR no such key');
+  });
+
+  test('COPY across nodes copies the value and its TTL, keeps the source, and honours REPLACE', async () => {
+    await foo.set('acopy', 'red', 'EX', 100);
+    expect(await foo.copy('acopy', 'zcopy')).toBe(1);
+    expect(cluster.nodes['bar']!.store.get('zcopy')).toBe('red');
+    expect(cluster.nodes['foo']!.store.get('acopy')).toBe('red');
+    expect(await bar.pexpiretime('zcopy')).toBe(await foo.pexpiretime('acopy'));
+    // The destination exists: 0 and left alone, unless REPLACE.
+    await bar.set('zcopy', 'blue');
+    expect(await foo.copy('acopy', 'zcopy')).toBe(0);
+    expect(await bar.get('zcopy')).toBe('blue');
+    expect(await bar.ttl('zcopy')).toBe(-1);
+    expect(await bar.copy('acopy', 'zcopy', 'REPLACE')).toBe(1);
+    expect(await bar.get('zcopy')).toBe('red');
+    expect(await bar.ttl('zcopy')).toBeGreaterThan(98);
+    // And back, from bar to foo: a hash, and a bucket that stays a bucket.
+    await bar.hset('zchash', 'a', '1', 'b', '2');
+    expect(await bar.copy('zchash', 'achash')).toBe(1);
+    expect(await foo.hgetall('achash')).toEqual({ a: '1', b: '2' });
+    expect(await bar.hgetall('zchash')).toEqual({ a: '1', b: '2' });
+    expect(await bar.ttl('achash')).toBe(-1);
+    expect(await bar.call('CREATE', 'zcbucket')).toBe('OK');
+    expect(await foo.copy('zcbucket', 'acbucket')).toBe(1);
+    expect(await foo.call('PUT', 'acbucket', 'k', 'v')).toBe('OK');
+    expect(await foo.call('DELETE', 'acbucket', 'k')).toBe('OK');
+    expect(await bar.type('acbucket')).toBe('hash');
+    // A missing source is 0; option errors come before any step.
+    expect(await foo.copy('anothing', 'znothing')).toBe(0);
+    expect(await foo.exists('znothing')).toBe(0);
+    await expect(foo.copy('acopy', 'zcopy2', 'DB', '1')).rejects.toThrow('ERR DB index is out of range');
+    await expect(foo.call('COPY', 'acopy', 'zcopy2', 'bogus')).rejects.toThrow('ERR syntax error');
+    expect(await foo.exists('zcopy2')).toBe(0);
   });
 
   test('a long pipeline behind cross-node RENAMEs runs in order: each read sees the move before it', async () => {

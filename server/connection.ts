@@ -40,13 +40,17 @@ interface Slot {
 }
 
 /**
- * Replies a client may be owed by other nodes before its socket stops being
- * read. What was already read still runs, so a client has at most this many
- * plus one read's worth of requests in flight; the rest wait in TCP, as behind
- * a slow Redis. Enough to keep a link busy; small enough that a bystander's
- * request on the same link waits behind a few milliseconds of work, not seconds.
+ * Replies a client may be owed by other nodes. Past it, the client's requests
+ * already read wait in the decoder and its socket is not read, until half
+ * have come back: a client never has more than this many in flight, and the
+ * rest waits in TCP, as behind a slow Redis. Enough to keep a link busy; small
+ * enough that a bystander's request on the same link waits behind a few
+ * milliseconds of work, not seconds.
  */
-const OWED_WINDOW = 1024;
+const OWED_WINDOW = 512;
+const NOTHING = Buffer.alloc(0);
+/** A read this big means the client pipelines hard: it waits a turn before its next read. */
+const FAIR_SHARE = 32 * 1024;
 /** Small replies are joined into one string up to this size, then written as they are. */
 const COALESCE_LIMIT = 1 << 20;
 /** A closing connection whose client does not read its last replies is cut after this long. */
@@ -69,6 +73,8 @@ export class Connection {
   private flushScheduled = false;
   private closing = false;
   private readingPaused = false;
+  /** Paused until the next turn of the event loop, after a full read (fairness). */
+  private yielding = false;
   /** Replies wait for the writes they acknowledge to reach the disk (appendfsync always). */
   private waitingForDisk = false;
   private readonly afterDisk = (): void => {
@@ -148,6 +154,17 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.host.countBytes(chunk.length, 0);
+    // libuv reads a busy socket up to 32 times in a row: a client that pipelines
+    // hard would have its megabytes run before anyone else's next request. One
+    // full read per turn of the event loop, then the others get theirs.
+    if (chunk.length >= FAIR_SHARE && this.state.peer === null && !this.yielding) {
+      this.yielding = true;
+      this.updateReading();
+      setImmediate(() => {
+        this.yielding = false;
+        this.updateReading();
+      });
+    }
     const err = this.decoder.feed(chunk);
     if (err !== null) {
       // After the requests before it, which may still be held behind a multi-step command.
@@ -177,7 +194,7 @@ export class Connection {
    * by other nodes; otherwise lets TCP hold the client back.
    */
   private updateReading(): void {
-    const read = !this.closing && this.held === null && (this.state.peer !== null || this.slots.length - this.head < OWED_WINDOW);
+    const read = !this.closing && !this.yielding && !this.decoder.paused && this.held === null && (this.state.peer !== null || this.slots.length - this.head < OWED_WINDOW);
     if (read === !this.readingPaused || this.socket.destroyed) return;
     this.readingPaused = !read;
     if (read) this.socket.resume();
@@ -237,6 +254,8 @@ export class Connection {
         const release = (): void => this.release();
         result.then(release, release);
       } else if (this.state.peer === null && this.slots.length - this.head >= OWED_WINDOW) {
+        // Even the rest of what was read waits: at most OWED_WINDOW of this client's requests are in flight.
+        this.decoder.paused = true;
         this.updateReading();
       }
     }
@@ -301,6 +320,10 @@ export class Connection {
       this.ready(this.slots[this.head]!.reply!);
       this.slots[this.head]!.reply = '';
       this.head++;
+    }
+    if (this.decoder.paused && this.slots.length - this.head <= OWED_WINDOW / 2) {
+      this.decoder.paused = false;
+      setImmediate(() => this.onData(NOTHING)); // the requests already read, then the socket again
     }
     if (this.readingPaused) this.updateReading();
     if (this.head === this.slots.length) {

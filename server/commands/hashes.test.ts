@@ -1,5 +1,6 @@
 // The hash commands of hashes.ts: HSET, HSETNX, HMSET, HGET, HMGET, HDEL,
-// HGETALL, HLEN, HEXISTS, HKEYS, HVALS, HINCRBY, HINCRBYFLOAT, HSTRLEN, HSCAN.
+// HGETALL, HLEN, HEXISTS, HKEYS, HVALS, HINCRBY, HINCRBYFLOAT, HSTRLEN, HSCAN,
+// HRANDFIELD (its random picks checked by shape, membership and spread).
 // Each expected reply is the exact RESP that redis-server 7.0 sent for the same
 // commands (small hashes: Redis keeps them as listpacks, in insertion order,
 // so their replies are deterministic). Also: every one of them is WRONGTYPE on a
@@ -8,7 +9,7 @@
 // table by name, after the dispatcher's arity check.
 
 import { describe, expect, test } from 'vitest';
-import { bulk, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testSessions, WRONGTYPE } from './test-node.js';
+import { bulk, bulkItems, int, NIL, NOT_INTEGER, OK, scanItems, SYNTAX, testSessions, WRONGTYPE } from './test-node.js';
 
 const NOT_FLOAT = '-ERR value is not a valid float\r\n';
 const EMPTY_SCAN = '*2\r\n$1\r\n0\r\n*0\r\n';
@@ -279,5 +280,116 @@ describe('HSCAN', () => {
       steps++;
     } while (cursor !== '0' && steps < 100);
     expect(got.sort()).toEqual(['f10', 'f11', 'f12', 'f13', 'f14', 'f15', 'f16', 'f17', 'f18', 'f19']);
+  });
+});
+
+describe('HRANDFIELD', () => {
+  const FIELDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+  const TEN = FIELDS.flatMap((f, i) => [f, String(i)]);
+  const valueOf = (f: string): string => String(FIELDS.indexOf(f));
+
+  test('without a count: one field, nil for a missing key or an empty bucket, WRONGTYPE on a string', () => {
+    const r = session();
+    r('HSET', 'h', ...TEN);
+    const seen = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const reply = r('HRANDFIELD', 'h');
+      const m = /^\$1\r\n(.)\r\n$/.exec(reply);
+      expect(m).not.toBeNull();
+      seen.add(m![1]!);
+    }
+    expect([...seen].sort()).toEqual(FIELDS);
+    expect(r('HRANDFIELD', 'nokey')).toBe(NIL);
+    r('CREATE', 'bucket');
+    expect(r('HRANDFIELD', 'bucket')).toBe(NIL);
+    expect(r('HRANDFIELD', 'bucket', '5')).toBe('*0\r\n');
+    r('SET', 's', 'x');
+    expect(r('HRANDFIELD', 's')).toBe(WRONGTYPE);
+    expect(r('HRANDFIELD', 's', '0')).toBe(WRONGTYPE);
+  });
+
+  test('count 0, and any count on a missing key: an empty array', () => {
+    const r = session();
+    r('HSET', 'h', 'a', '1');
+    expect(r('HRANDFIELD', 'h', '0')).toBe('*0\r\n');
+    expect(r('HRANDFIELD', 'h', '0', 'WITHVALUES')).toBe('*0\r\n');
+    expect(r('HRANDFIELD', 'nokey', '100')).toBe('*0\r\n');
+    expect(r('HRANDFIELD', 'nokey', '-100', 'withvalues')).toBe('*0\r\n');
+  });
+
+  test('a positive count gives distinct fields, the whole hash in order once it is reached', () => {
+    const r = session();
+    r('HSET', 'h', ...TEN);
+    expect(bulkItems(r('HRANDFIELD', 'h', '10'))).toEqual(FIELDS);
+    expect(bulkItems(r('HRANDFIELD', 'h', '20', 'WITHVALUES'))).toEqual(TEN);
+    for (const size of [8, 2, 1]) {
+      const seen = new Set<string>();
+      for (let i = 0; i < 200; i++) {
+        const fields = bulkItems(r('HRANDFIELD', 'h', String(size)));
+        expect(fields.length).toBe(size);
+        expect(new Set(fields).size).toBe(size);
+        for (const f of fields) seen.add(f);
+        const pairs = bulkItems(r('HRANDFIELD', 'h', String(size), 'withvalues'));
+        expect(pairs.length).toBe(2 * size);
+        for (let j = 0; j < pairs.length; j += 2) expect(pairs[j + 1]).toBe(valueOf(pairs[j]!));
+      }
+      expect([...seen].sort()).toEqual(FIELDS);
+    }
+  });
+
+  test('a negative count gives exactly |count| fields, which may repeat', () => {
+    const r = session();
+    r('HSET', 'h', ...TEN);
+    const fields = bulkItems(r('HRANDFIELD', 'h', '-1000'));
+    expect(fields.length).toBe(1000);
+    const counts = new Map<string, number>();
+    for (const f of fields) counts.set(f, (counts.get(f) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual(FIELDS);
+    // Uniform: each of ten fields near 100 of 1000 (a loose bound, as Redis's chi-square test).
+    for (const n of counts.values()) expect(n).toBeGreaterThan(40);
+    const pairs = bulkItems(r('HRANDFIELD', 'h', '-1001', 'WITHVALUES'));
+    expect(pairs.length).toBe(2002);
+    for (let j = 0; j < pairs.length; j += 2) expect(pairs[j + 1]).toBe(valueOf(pairs[j]!));
+    r('HSET', 'one', 'f', 'v');
+    expect(r('HRANDFIELD', 'one', '-3')).toBe('*3\r\n$1\r\nf\r\n$1\r\nf\r\n$1\r\nf\r\n');
+  });
+
+  test('RESP3: WITHVALUES pairs each field with its value; fields alone stay flat; a missing key is null', () => {
+    const r = session(3);
+    expect(r('HRANDFIELD', 'nokey')).toBe('_\r\n');
+    r('HSET', 'h', 'a', '1', 'b', '2');
+    expect(r('HRANDFIELD', 'h', '5', 'WITHVALUES')).toBe('*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n');
+    expect(r('HRANDFIELD', 'h', '-2', 'WITHVALUES')).toMatch(/^\*2\r\n(\*2\r\n\$1\r\n(a\r\n\$1\r\n1|b\r\n\$1\r\n2)\r\n){2}$/);
+    expect(r('HRANDFIELD', 'h', '5')).toBe('*2\r\n$1\r\na\r\n$1\r\nb\r\n');
+  });
+
+  test('count and option errors, in the order Redis checks them (before the key)', () => {
+    const r = session();
+    r('HSET', 'h', 'a', '1');
+    r('SET', 's', 'x');
+    const longRange = '-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n';
+    const outOfRange = '-ERR value is out of range\r\n';
+    expect(r('HRANDFIELD', 'h', '-9223372036854775808')).toBe(longRange);
+    expect(r('HRANDFIELD', 'h', '-9223372036854775808', 'WITHVALUES')).toBe(longRange);
+    expect(r('HRANDFIELD', 'h', '-9223372036854770000', 'WITHVALUES')).toBe(outOfRange);
+    expect(r('HRANDFIELD', 'h', '4611686018427387904', 'WITHVALUES')).toBe(outOfRange);
+    expect(r('HRANDFIELD', 'h', '-4611686018427387904', 'WITHVALUES')).toBe(outOfRange);
+    expect(r('HRANDFIELD', 'h', '4611686018427387903', 'WITHVALUES')).toBe('*2\r\n$1\r\na\r\n$1\r\n1\r\n');
+    expect(r('HRANDFIELD', 'h', '9223372036854775807')).toBe('*1\r\n$1\r\na\r\n');
+    expect(r('HRANDFIELD', 'h', '9223372036854775808')).toBe(NOT_INTEGER);
+    expect(r('HRANDFIELD', 'h', 'x')).toBe(NOT_INTEGER);
+    expect(r('HRANDFIELD', 's', 'x')).toBe(NOT_INTEGER);
+    expect(r('HRANDFIELD', 'h', '1', 'withvalue')).toBe(SYNTAX);
+    expect(r('HRANDFIELD', 'h', '1', 'WITHVALUES', 'x')).toBe(SYNTAX);
+    expect(r('HRANDFIELD', 's', '1', 'x')).toBe(SYNTAX);
+    expect(r('HRANDFIELD', 'nokey', '1', 'x')).toBe(SYNTAX);
+    expect(r('HRANDFIELD', 'h', '-9223372036854775807', 'x')).toBe(SYNTAX);
+  });
+
+  test('a negative count too big to build is refused, not attempted', () => {
+    const r = session();
+    r('HSET', 'h', 'a', '1');
+    expect(r('HRANDFIELD', 'h', '-9223372036854775807')).toMatch(/^-ERR HRANDFIELD reply too long/);
+    expect(r('HRANDFIELD', 'h', '-4611686018427387903', 'WITHVALUES')).toMatch(/^-ERR HRANDFIELD reply too long/);
   });
 });

@@ -5,7 +5,7 @@ import * as r from '../protocol/resp.js';
 import { LLONG_MAX, LLONG_MIN, parseLongLong } from '../protocol/numbers.js';
 import { Hash } from '../store/store.js';
 import type { Ctx, Handler } from './types.js';
-import { NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, WRONGTYPE, wrongArity } from './errors.js';
+import { NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, WRONGTYPE, wrongArity } from './errors.js';
 import { incrByFloat, parseLongDouble } from './float-format.js';
 import { globMatch } from './glob.js';
 import { INVALID_CURSOR, parseScanArgs, parseScanCursor } from './scan-args.js';
@@ -190,3 +190,63 @@ export const hscan: Handler = (ctx, argv) => {
   const next = end >= entries.length ? 0 : end;
   return r.prefixed(r.arrayHeader(2) + r.bulk(String(next)), r.valuesArray(flat, ctx.proto));
 };
+
+/** LONG_MAX/2: past it, HRANDFIELD … WITHVALUES would overflow its reply length (hrandfieldCommand). */
+const HALF_LONG_MAX = LLONG_MAX / 2n;
+
+/**
+ * The most elements one HRANDFIELD reply may hold. Redis would try any count
+ * and run out of memory; a node refuses instead of building it.
+ */
+const MAX_RANDOM_ELEMENTS = 1 << 24;
+
+/** HRANDFIELD key [count [WITHVALUES]] (hrandfieldCommand): the count and option are checked before the key. */
+export const hrandfield: Handler = (ctx, argv) => {
+  if (argv.length === 2) {
+    const h = lookupHash(ctx, argv[1]!);
+    if (h === null) return WRONGTYPE;
+    // An empty bucket has no field to give, as a missing key.
+    if (h === undefined || h.fields.size === 0) return r.nil(ctx.proto);
+    return r.bulk(randomField(h));
+  }
+  const count = parseLongLong(argv[2]!);
+  if (count === null) return NOT_INTEGER;
+  if (count < -LLONG_MAX) return r.error(`ERR value is out of range, value must between ${-LLONG_MAX} and ${LLONG_MAX}`);
+  if (argv.length > 4 || (argv.length === 4 && argv[3]!.toLowerCase() !== 'withvalues')) return SYNTAX;
+  const withValues = argv.length === 4;
+  if (withValues && (count < -HALF_LONG_MAX || count > HALF_LONG_MAX)) return r.error('ERR value is out of range');
+  const h = lookupHash(ctx, argv[1]!);
+  if (h === null) return WRONGTYPE;
+  if (h === undefined || count === 0n || h.fields.size === 0) return r.EMPTY_ARRAY;
+  const entries = [...h.fields];
+  let picked: [string, string][];
+  if (count < 0n) {
+    // Negative: exactly |count| fields, each drawn anew, so they may repeat.
+    if (-count * (withValues ? 2n : 1n) > BigInt(MAX_RANDOM_ELEMENTS)) return r.error(`ERR HRANDFIELD reply too long: at most ${MAX_RANDOM_ELEMENTS} elements`);
+    const n = Number(-count);
+    picked = new Array<[string, string]>(n);
+    for (let i = 0; i < n; i++) picked[i] = entries[Math.floor(Math.random() * entries.length)]!;
+  } else if (count >= BigInt(entries.length)) {
+    // The whole hash, in its own order, as Redis gives it.
+    picked = entries;
+  } else {
+    // Distinct fields: the first `count` places of a partial Fisher-Yates shuffle.
+    const n = Number(count);
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(Math.random() * (entries.length - i));
+      [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+    }
+    picked = entries.slice(0, n);
+  }
+  if (!withValues) return r.valuesArray(picked.map(([f]) => f), ctx.proto);
+  // RESP3 pairs each field with its value; RESP2 flattens them.
+  if (ctx.proto === 3) return r.arrayOf(picked.map(([f, v]) => r.valuesArray([f, v], 3)));
+  return r.valuesArray(picked.flat(), ctx.proto);
+};
+
+/** A field of a non-empty hash, each as likely. A Map has no random access: walk to it. */
+function randomField(h: Hash): string {
+  let skip = Math.floor(Math.random() * h.fields.size);
+  for (const f of h.fields.keys()) if (skip-- === 0) return f;
+  throw new Error('randomField: empty hash');
+}

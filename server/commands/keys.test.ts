@@ -1,7 +1,7 @@
 // The keyspace commands of keys.ts: DEL, UNLINK, EXISTS, TOUCH, TYPE, the
 // EXPIRE family with NX/XX/GT/LT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST,
-// KEYS, SCAN with MATCH/COUNT/TYPE, RENAME, RANDOMKEY, DBSIZE, FLUSHDB, and the
-// KV.DUMP/KV.RESTORE pair that carries a key across nodes for RENAME. Each
+// KEYS, SCAN with MATCH/COUNT/TYPE, RENAME, COPY, RANDOMKEY, DBSIZE, FLUSHDB, and the
+// KV.DUMP/KV.RESTORE pair that carries a key across nodes for RENAME and COPY. Each
 // expected reply is the exact RESP that redis-server 7.0 sent for the same
 // commands; where Redis's order depends on its hash table (KEYS, SCAN), the
 // set of keys is compared instead. The clock is faked so TTLs read back
@@ -423,6 +423,96 @@ describe('RENAME', () => {
     r('SET', 'k', 'v', 'PX', '5');
     vi.setSystemTime(T0 + 6);
     expect(r('RENAME', 'k', 'x')).toBe('-ERR no such key\r\n');
+    expect(r('EXISTS', 'x')).toBe(int(0));
+  });
+});
+
+describe('COPY', () => {
+  const SAME = '-ERR source and destination objects are the same\r\n';
+  const DB_RANGE = '-ERR DB index is out of range\r\n';
+
+  test('copies a string with its expiry time; 0 for a missing source or an existing destination', () => {
+    const r = session();
+    expect(r('COPY', 'nokey', 'x')).toBe(int(0));
+    r('SET', 's', 'v', 'PX', '5000');
+    expect(r('COPY', 's', 'c')).toBe(int(1));
+    expect([r('GET', 's'), r('GET', 'c')]).toEqual([bulk('v'), bulk('v')]);
+    expect([r('PEXPIRETIME', 'c'), r('PEXPIRETIME', 's')]).toEqual([int(T0 + 5000), int(T0 + 5000)]);
+    r('SET', 'other', 'w');
+    expect(r('COPY', 'other', 'c')).toBe(int(0));
+    expect(r('GET', 'c')).toBe(bulk('v'));
+    expect(r('COPY', 'nokey', 'c', 'REPLACE')).toBe(int(0));
+    expect(r('EXISTS', 'c')).toBe(int(1));
+  });
+
+  test("REPLACE overwrites the destination, whatever its type, and drops its old TTL", () => {
+    // redis-server: SET d v EX 100; SET src w; COPY src d → 0; COPY src d REPLACE → 1; TTL d → -1
+    const r = session();
+    r('SET', 'd', 'v', 'EX', '100');
+    r('SET', 'src', 'w');
+    expect(r('COPY', 'src', 'd')).toBe(int(0));
+    expect(r('COPY', 'src', 'd', 'REPLACE')).toBe(int(1));
+    expect([r('GET', 'd'), r('TTL', 'd')]).toEqual([bulk('w'), int(-1)]);
+    r('HSET', 'h', 'f', 'v');
+    expect(r('COPY', 'h', 'd', 'replace')).toBe(int(1));
+    expect(r('TYPE', 'd')).toBe('+hash\r\n');
+  });
+
+  test('a hash is copied, not shared: a write to the copy leaves the original alone', () => {
+    const r = session();
+    r('HSET', 'h', 'f', 'v', 'g', 'w');
+    expect(r('COPY', 'h', 'h2')).toBe(int(1));
+    r('HSET', 'h2', 'f', 'changed');
+    r('HDEL', 'h2', 'g');
+    expect(r('HGETALL', 'h')).toBe('*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\ng\r\n$1\r\nw\r\n');
+    expect(r('HGETALL', 'h2')).toBe('*2\r\n$1\r\nf\r\n$7\r\nchanged\r\n');
+  });
+
+  test('a bucket copies as a bucket: it stays when emptied', () => {
+    const r = session();
+    r('CREATE', 'b');
+    expect(r('COPY', 'b', 'empty')).toBe(int(1));
+    expect(r('TYPE', 'empty')).toBe('+hash\r\n');
+    r('PUT', 'b', 'k', 'v');
+    expect(r('COPY', 'b', 'b2')).toBe(int(1));
+    r('HDEL', 'b2', 'k');
+    expect([r('TYPE', 'b2'), r('HLEN', 'b2'), r('HGET', 'b', 'k')]).toEqual(['+hash\r\n', int(0), bulk('v')]);
+  });
+
+  test('DB 0 is this keyspace; any other index is out of range, as on a Redis with one database', () => {
+    // redis-server --databases 1: COPY a b DB 1 → ERR DB index is out of range
+    const r = session();
+    r('SET', 'a', '1');
+    expect(r('COPY', 'a', 'b', 'DB', '1')).toBe(DB_RANGE);
+    expect(r('COPY', 'a', 'b', 'db', '-1')).toBe(DB_RANGE);
+    expect(r('COPY', 'a', 'b', 'DB', '0', 'DB', '1')).toBe(DB_RANGE);
+    expect(r('COPY', 'a', 'a', 'DB', '1')).toBe(DB_RANGE);
+    expect(r('COPY', 'a', 'b', 'DB', 'x')).toBe(NOT_INTEGER);
+    expect(r('COPY', 'a', 'b', 'DB', '00')).toBe(NOT_INTEGER);
+    expect(r('COPY', 'a', 'b', 'DB', '99999999999999999999')).toBe(NOT_INTEGER);
+    expect(r('COPY', 'a', 'b', 'DB', '2147483648')).toBe('-ERR value is out of range, value must between -2147483648 and 2147483647\r\n');
+    expect(r('EXISTS', 'b')).toBe(int(0));
+    expect(r('COPY', 'a', 'b', 'DB', '0')).toBe(int(1));
+    expect(r('COPY', 'a', 'b', 'REPLACE', 'replace', 'db', '0', 'DB', '0')).toBe(int(1));
+  });
+
+  test('errors: the same key, unknown options, DB without an index', () => {
+    const r = session();
+    r('SET', 'a', '1');
+    expect(r('COPY', 'a', 'a')).toBe(SAME);
+    expect(r('COPY', 'a', 'a', 'REPLACE')).toBe(SAME);
+    expect(r('COPY', 'nokey', 'nokey')).toBe(SAME);
+    expect(r('COPY', 'a', 'b', 'DB')).toBe(SYNTAX);
+    expect(r('COPY', 'a', 'b', 'foo')).toBe(SYNTAX);
+    expect(r('COPY', 'a', 'b', 'DB', '0', 'REPLACE', 'extra')).toBe(SYNTAX);
+    expect(r('EXISTS', 'b')).toBe(int(0));
+  });
+
+  test('an expired source is missing', () => {
+    const r = session();
+    r('SET', 'k', 'v', 'PX', '5');
+    vi.setSystemTime(T0 + 6);
+    expect(r('COPY', 'k', 'x')).toBe(int(0));
     expect(r('EXISTS', 'x')).toBe(int(0));
   });
 });

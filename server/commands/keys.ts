@@ -1,5 +1,5 @@
 // Generic keyspace commands (Redis's db.c and expire.c): DEL, EXISTS, TYPE, the
-// EXPIRE family, KEYS, SCAN, RENAME, RANDOMKEY, DBSIZE, FLUSHDB. Each acts on
+// EXPIRE family, KEYS, SCAN, RENAME, COPY, RANDOMKEY, DBSIZE, FLUSHDB. Each acts on
 // this node's store; the routing stage splits multi-key forms by owner and fans
 // keyspace-wide ones out to every node.
 
@@ -132,6 +132,56 @@ function renameGeneric(nx: boolean): Handler {
 
 export const rename = renameGeneric(false);
 export const renamenx = renameGeneric(true);
+
+/**
+ * COPY's options (copyCommand): REPLACE, and DB, which only 0 passes since kv
+ * has one keyspace. Returns whether REPLACE was given, or Redis's error reply.
+ * The routing stage checks them too before a copy across nodes.
+ */
+export function parseCopyOptions(argv: readonly string[]): { replace: boolean } | r.Reply {
+  let replace = false;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    if (opt === 'replace') {
+      replace = true;
+    } else if (opt === 'db' && j + 1 < argv.length) {
+      const db = parseLongLong(argv[++j]!);
+      if (db === null) return NOT_INTEGER;
+      if (db < INT_MIN || db > INT_MAX) return r.error(`ERR value is out of range, value must between ${INT_MIN} and ${INT_MAX}`);
+      if (db !== 0n) return r.error('ERR DB index is out of range');
+    } else {
+      return SYNTAX;
+    }
+  }
+  return { replace };
+}
+
+const INT_MIN = -2147483648n;
+const INT_MAX = 2147483647n;
+
+/** COPY source destination [DB destination-db] [REPLACE]: the value and its expiry time; a bucket stays a bucket. */
+export const copy: Handler = (ctx, argv) => {
+  const options = parseCopyOptions(argv);
+  if (typeof options === 'string') return options;
+  const [src, dst] = [argv[1]!, argv[2]!];
+  if (src === dst) return r.error('ERR source and destination objects are the same');
+  const store = ctx.node.store;
+  const v = store.get(src);
+  if (v === undefined) return r.ZERO;
+  if (!options.replace && store.has(dst)) return r.ZERO;
+  const at = store.expireTime(src);
+  const value = typeof v === 'string' ? v : copyOfHash(v);
+  if (at > 0) store.setUntil(dst, value, at);
+  else store.set(dst, value);
+  return r.ONE;
+};
+
+/** A hash of its own, so a write to the copy leaves the original alone. */
+function copyOfHash(h: Hash): Hash {
+  const out = new Hash(h.bucket);
+  for (const [f, v] of h.fields) out.set(f, v);
+  return out;
+}
 
 export const randomkey: Handler = (ctx) => r.bulkOrNil(ctx.node.store.randomKey(), ctx.proto);
 

@@ -67,6 +67,12 @@ export class RequestDecoder {
   /** Bytes of the arguments read so far, counted against the query buffer limit. */
   private argvBytes = 0;
   private stopped = false;
+  /**
+   * Set by the connection: no request is delivered after the one running now;
+   * the rest of the bytes wait here until it clears this and feeds again
+   * (an empty buffer will do).
+   */
+  paused = false;
 
   constructor(
     private readonly onRequest: (argv: string[]) => void,
@@ -164,7 +170,8 @@ export class RequestDecoder {
   private scan(buf: Buffer): { pos: number; error: ProtocolError | null } {
     const len = buf.length;
     let pos = 0;
-    while (pos < len && !this.stopped) {
+    // Paused between requests only: a request is never split by a pause.
+    while (pos < len && !this.stopped && !(this.paused && !this.inRequest)) {
       if (!this.inRequest) {
         if (buf[pos] !== 42 /* * */) {
           // Inline request: one line. strchr(querybuf, '\n') in Redis stops at a
