@@ -1731,6 +1731,216 @@ const FLOAT_SEQUENCES: Record<string, Sequence> = {
   },
 };
 
+/**
+ * Bitmaps (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO) and
+ * LCS. Keys of one BITOP or LCS all start with a-h, which every cluster here
+ * gives to one node. Offsets stay far below 512 MB: V8's longest string is a
+ * few bytes shorter, so the last bytes Redis can address, kv cannot.
+ */
+const BITMAP_SEQUENCES: Record<string, Sequence> = {
+  'SETBIT, GETBIT, BITCOUNT, BITPOS': (d) =>
+    d.steps([
+      ['SETBIT', 'k', '7', '1'],
+      ['SETBIT', 'k', '7', '0'],
+      ['SETBIT', 'k', '9', '1'],
+      ['GET', 'k'],
+      ['GETBIT', 'k', '9'],
+      ['GETBIT', 'k', '1000'],
+      ['GETBIT', 'nokey', '0'],
+      ['SETBIT', 'k', '-1', '1'],
+      ['SETBIT', 'k', '4294967296', '1'],
+      ['SETBIT', 'k', '1', '2'],
+      ['SETBIT', 'k', '1', 'x'],
+      ['SETBIT', 'k', 'x', '1'],
+      ['GETBIT', 'k', 'x'],
+      ['SET', 't', 'a', 'EX', '100'],
+      ['SETBIT', 't', '100', '1'],
+      ttl('t'),
+      ['GET', 't'],
+      ['HSET', 'h', 'f', 'v'],
+      ['SETBIT', 'h', '1', '1'],
+      ['GETBIT', 'h', '1'],
+      ['BITCOUNT', 'h'],
+      ['BITPOS', 'h', '1'],
+      ['SET', 's', 'foobar'],
+      ['BITCOUNT', 's'],
+      ['BITCOUNT', 's', '1', '1'],
+      ['BITCOUNT', 's', '-2', '-1', 'BYTE'],
+      ['BITCOUNT', 's', '5', '30', 'BIT'],
+      ['BITCOUNT', 's', '-3', '-1', 'bit'],
+      ['BITCOUNT', 's', '-1', '-2', 'nonsense'],
+      ['BITCOUNT', 's', '0'],
+      ['BITCOUNT', 's', '0', '1', 'nonsense'],
+      ['BITCOUNT', 's', 'x', '1'],
+      ['BITCOUNT', 's', LLONG_MAX, LLONG_MIN],
+      ['BITCOUNT', 'nokey', 'x', 'y', 'z', 'w'],
+      ['SET', 'e', ''],
+      ['BITCOUNT', 'e', '0', '-1', 'BIT'],
+      ['BITPOS', 'e', '0'],
+      ['BITPOS', 'e', '1'],
+      ['SET', 'b', '\xff\xf0\x00'],
+      ['BITPOS', 'b', '0'],
+      ['BITPOS', 'b', '1', '2'],
+      ['BITPOS', 'b', '0', '0', '0'],
+      ['BITPOS', 'b', '1', '7', '15', 'BIT'],
+      ['BITPOS', 'b', '0', '7', '11', 'bit'],
+      ['BITPOS', 'b', '0', '1', '3', 'byte'],
+      ['BITPOS', 'b', '0', '1', '3', 'x'],
+      ['BITPOS', 'b', '2'],
+      ['BITPOS', 'b', 'x'],
+      ['BITPOS', 'b', '1', '0', '1', 'bit', 'x'],
+      ['BITPOS', 'nokey', '1', 'x'],
+      ['BITPOS', 'nokey', '0'],
+      ['SET', 'ff', '\xff\xff\xff'],
+      ['BITPOS', 'ff', '0'],
+      ['BITPOS', 'ff', '0', '0', '-1'],
+      ['BITPOS', 'ff', '0', '-100'],
+      ['SETBIT', 'a', '1', '1'],
+      ['SETBIT', 'a', '1', '1', 'x'],
+      ['GETBIT', 'a'],
+      ['BITCOUNT'],
+    ]),
+  BITOP: (d) =>
+    d.steps([
+      ['SET', 'a', '\xf0\x0f'],
+      ['SET', 'b', '\xff'],
+      ['BITOP', 'AND', 'd', 'a', 'b'],
+      ['GET', 'd'],
+      ['BITOP', 'or', 'd', 'a', 'b', 'c'],
+      ['GET', 'd'],
+      ['BITOP', 'XOR', 'd', 'a', 'b'],
+      ['GET', 'd'],
+      ['BITOP', 'NOT', 'd', 'a'],
+      ['GET', 'd'],
+      ['BITOP', 'NOT', 'd', 'a', 'b'],
+      ['BITOP', 'NAND', 'd', 'a'],
+      ['BITOP', 'AND', 'd'],
+      ['SET', 'd', 'x', 'EX', '100'],
+      ['BITOP', 'AND', 'd', 'a'],
+      ttl('d'),
+      ['BITOP', 'OR', 'd', 'c', 'e'],
+      ['EXISTS', 'd'],
+      ['HSET', 'h', 'f', 'v'],
+      ['BITOP', 'AND', 'd', 'a', 'h'],
+      ['BITOP', 'AND', 'h', 'a'],
+      ['TYPE', 'h'],
+      ['BITOP', 'XOR', 'a', 'a', 'b'],
+      ['GET', 'a'],
+      ['SET', 'c', ALL_BYTES],
+      ['BITOP', 'NOT', 'e', 'c'],
+      ['GET', 'e'],
+      ['BITOP', 'AND', 'e', 'c', 'e', 'a'],
+      ['GET', 'e'],
+    ]),
+  'BITFIELD and BITFIELD_RO': (d) =>
+    d.steps([
+      ['BITFIELD', 'bf', 'SET', 'i8', '0', '-100', 'GET', 'i8', '0', 'GET', 'u8', '0', 'INCRBY', 'i8', '0', '-100'],
+      ['BITFIELD', 'bf', 'OVERFLOW', 'SAT', 'INCRBY', 'i8', '0', '-100', 'OVERFLOW', 'FAIL', 'INCRBY', 'i8', '0', '-1', 'OVERFLOW', 'WRAP', 'INCRBY', 'i8', '0', '-1'],
+      ['BITFIELD', 'bf', 'SET', 'u8', '#1', '255', 'GET', 'u16', '0', 'GET', 'i4', '#3'],
+      ['BITFIELD', 'bf', 'OVERFLOW', 'SAT', 'SET', 'u8', '0', '-5', 'SET', 'u8', '0', '300', 'SET', 'i8', '0', '200', 'SET', 'i8', '0', '-200'],
+      ['BITFIELD', 'bf', 'SET', 'i64', '0', LLONG_MIN, 'INCRBY', 'i64', '0', '-1', 'OVERFLOW', 'SAT', 'INCRBY', 'i64', '0', LLONG_MAX, 'OVERFLOW', 'FAIL', 'INCRBY', 'i64', '0', '1'],
+      ['BITFIELD', 'bf', 'SET', 'u63', '0', '-1', 'SET', 'u63', '0', LLONG_MAX, 'GET', 'u63', '0', 'GET', 'i1', '63'],
+      ['GET', 'bf'],
+      ['BITFIELD', 'bf', 'SET', 'u64', '0', '1'],
+      ['BITFIELD', 'bf', 'GET', 'i65', '0'],
+      ['BITFIELD', 'bf', 'GET', 'u0', '0'],
+      ['BITFIELD', 'bf', 'GET', 'I8', '0'],
+      ['BITFIELD', 'bf', 'GET', 'i8', '-1'],
+      ['BITFIELD', 'bf', 'GET', 'i8', '#-1'],
+      ['BITFIELD', 'bf', 'GET', 'i8', '#x'],
+      ['BITFIELD', 'bf', 'GET', 'u8', '4294967288'],
+      ['BITFIELD', 'bf', 'GET', 'u8', '4294967296'],
+      ['BITFIELD', 'bf', 'SET', 'i8', '0', 'x'],
+      ['BITFIELD', 'bf', 'SET', 'i8', '0'],
+      ['BITFIELD', 'bf', 'FOO'],
+      ['BITFIELD', 'bf', 'OVERFLOW'],
+      ['BITFIELD', 'bf', 'OVERFLOW', 'x'],
+      ['BITFIELD', 'bf'],
+      ['BITFIELD'],
+      ['BITFIELD', 'nokey', 'GET', 'u8', '0'],
+      ['EXISTS', 'nokey'],
+      ['BITFIELD', 'nk', 'OVERFLOW', 'FAIL', 'SET', 'u2', '0', '9'],
+      ['GET', 'nk'],
+      ['SET', 't', 'a', 'EX', '100'],
+      ['BITFIELD', 't', 'INCRBY', 'u8', '0', '1'],
+      ttl('t'),
+      ['BITFIELD_RO', 'bf', 'GET', 'u8', '8'],
+      ['BITFIELD_RO', 'bf', 'SET', 'u8', '0', '1'],
+      ['BITFIELD_RO', 'bf', 'SET', 'u8', '0', 'x'],
+      ['BITFIELD_RO', 'bf'],
+      ['HSET', 'h', 'f', 'v'],
+      ['BITFIELD', 'h'],
+      ['BITFIELD', 'h', 'SET', 'u8', '0', '1'],
+      ['BITFIELD_RO', 'h', 'GET', 'u8', '0'],
+    ]),
+  LCS: (d) =>
+    d.steps([
+      ['LCS', 'a', 'b'],
+      ['SET', 'a', 'ohmytext'],
+      ['SET', 'b', 'mynewtext'],
+      ['LCS', 'a', 'b'],
+      ['LCS', 'a', 'b', 'LEN'],
+      ['LCS', 'a', 'b', 'IDX'],
+      ['LCS', 'a', 'b', 'idx', 'withmatchlen'],
+      ['LCS', 'a', 'b', 'IDX', 'MINMATCHLEN', '4'],
+      ['LCS', 'a', 'b', 'IDX', 'MINMATCHLEN', '-4', 'WITHMATCHLEN'],
+      ['LCS', 'a', 'b', 'LEN', 'IDX'],
+      ['LCS', 'a', 'b', 'MINMATCHLEN'],
+      ['LCS', 'a', 'b', 'MINMATCHLEN', 'x'],
+      ['LCS', 'a', 'b', 'FOO'],
+      ['LCS', 'a', 'c', 'IDX'],
+      ['LCS', 'a', 'a', 'IDX', 'WITHMATCHLEN'],
+      ['SET', 'c', BIN],
+      ['SET', 'e', ALL_BYTES],
+      ['LCS', 'c', 'e'],
+      ['LCS', 'e', 'c', 'IDX', 'WITHMATCHLEN'],
+      ['HSET', 'h', 'f', 'v'],
+      ['LCS', 'a', 'h'],
+      ['LCS', 'h', 'a'],
+      ['LCS', 'a'],
+    ]),
+  'argument-count sweep over the bitmap commands and LCS': async (d) => {
+    await d.steps([['SET', 'ka', 'va'], ['HSET', 'kb', 'kc', 'kd']]);
+    const pool = ['ka', 'kb', 'kc', 'kd', 'ke'];
+    for (const name of ['SETBIT', 'GETBIT', 'BITCOUNT', 'BITPOS', 'BITOP', 'BITFIELD', 'BITFIELD_RO', 'LCS']) {
+      for (let n = 0; n <= 5; n++) await d.run([name, ...pool.slice(0, n)]);
+    }
+  },
+  'random bitmap commands': async (d) => {
+    const rng = new Rng(0xb17);
+    const keys = ['a', 'b', 'c'];
+    const types = ['i1', 'i5', 'i8', 'i13', 'i16', 'i32', 'i63', 'i64', 'u1', 'u5', 'u8', 'u13', 'u16', 'u31', 'u63'];
+    const values = ['0', '1', '-1', '2', '127', '128', '255', '-128', '-129', '65535', '2147483647', LLONG_MAX, LLONG_MIN, '4611686018427387904', '-300'];
+    const range = (): string[] => [String(rng.int(60) - 30), String(rng.int(60) - 30)];
+    for (let i = 0; i < 600; i++) {
+      const k = rng.pick(keys);
+      const pick = rng.int(10);
+      let argv: string[];
+      if (pick === 0) argv = ['SETBIT', k, String(rng.int(200)), String(rng.int(2))];
+      else if (pick === 1) argv = ['GETBIT', k, String(rng.int(220))];
+      else if (pick === 2) argv = ['BITCOUNT', k, ...(rng.chance(0.6) ? [...range(), ...(rng.chance(0.5) ? [rng.pick(['BIT', 'BYTE'])] : [])] : [])];
+      else if (pick === 3) argv = ['BITPOS', k, String(rng.int(2)), ...range().slice(0, rng.int(3)), ...(rng.chance(0.3) ? [rng.pick(['BIT', 'BYTE'])] : [])];
+      else if (pick === 4) argv = ['BITOP', rng.pick(['AND', 'OR', 'XOR']), rng.pick(keys), k, rng.pick(keys)];
+      else if (pick === 5) argv = ['BITOP', 'NOT', rng.pick(keys), k];
+      else if (pick === 6 || pick === 7) {
+        argv = ['BITFIELD', k];
+        for (let n = 1 + rng.int(4); n > 0; n--) {
+          const type = rng.pick(types);
+          const offset = rng.chance(0.7) ? String(rng.int(200)) : `#${rng.int(10)}`;
+          const op = rng.int(4);
+          if (op === 0) argv.push('GET', type, offset);
+          else if (op === 1) argv.push('SET', type, offset, rng.pick(values));
+          else if (op === 2) argv.push('INCRBY', type, offset, rng.pick(values));
+          else argv.push('OVERFLOW', rng.pick(['WRAP', 'SAT', 'FAIL']));
+        }
+      } else if (pick === 8) argv = ['GET', k];
+      else argv = ['LCS', k, rng.pick(keys), ...rng.pick([[], ['LEN'], ['IDX'], ['IDX', 'WITHMATCHLEN', 'MINMATCHLEN', String(rng.int(4))]])];
+      await d.run(argv);
+      if (rng.chance(0.02)) await d.run(['SET', k, rng.pick(['hello world', '', '\xff\x00\x01\x80', 'abcabcabc'])]);
+    }
+  },
+};
+
 function defineSuite(target: Target, proto: 2 | 3, sequences: Record<string, Sequence>): void {
   describe(`${target.name}, RESP${proto}`, () => {
     let d: Differential;
@@ -1866,6 +2076,12 @@ describe.skipIf(!HAVE_REDIS)('differential conformance against redis-server', ()
           }
         });
       }
+    }
+  });
+
+  describe('bitmaps and LCS', () => {
+    for (const target of TARGETS) {
+      for (const proto of PROTOS) defineSuite(target, proto, BITMAP_SEQUENCES);
     }
   });
 

@@ -15,6 +15,7 @@ import * as functions from './functions.js';
 import * as object from './object.js';
 import * as replication from './replication.js';
 import * as dump from './dump.js';
+import * as bitmaps from './bitmaps.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
@@ -65,6 +66,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'substr', arity: 4, flags: ['readonly'], keys: ONE_KEY, run: strings.getrange, summary: 'Get a substring of the string stored at a key' },
     { name: 'setrange', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: strings.setrange, summary: 'Overwrite part of a string at key starting at the specified offset', since: '2.2.0' },
     { name: 'getex', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, propagate: 'expiry', run: strings.getex, summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0' },
+    { name: 'lcs', arity: -3, flags: ['readonly'], keys: TWO_KEYS, run: strings.lcs, summary: 'Find longest common substring', since: '7.0.0' },
+  ]),
+  ...group('bitmap', [
+    { name: 'setbit', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: bitmaps.setbit, summary: 'Sets or clears the bit at offset in the string value stored at key', since: '2.2.0' },
+    { name: 'getbit', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: bitmaps.getbit, summary: 'Returns the bit value at offset in the string value stored at key', since: '2.2.0' },
+    { name: 'bitcount', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: bitmaps.bitcount, summary: 'Count set bits in a string', since: '2.6.0' },
+    { name: 'bitpos', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: bitmaps.bitpos, summary: 'Find first bit set or clear in a string', since: '2.8.7' },
+    { name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: { first: 2, last: -1, step: 1 }, run: bitmaps.bitop, summary: 'Perform bitwise operations between strings', since: '2.6.0' },
+    { name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], keys: ONE_KEY, run: bitmaps.bitfield, summary: 'Perform arbitrary bitfield integer operations on strings', since: '3.2.0' },
+    { name: 'bitfield_ro', arity: -2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: bitmaps.bitfieldRo, summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD', since: '6.0.0' },
   ]),
   ...group('hash', [
     { name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hset, summary: 'Set the string value of a hash field' },
@@ -82,6 +93,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'hincrbyfloat', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, propagate: 'field', run: hashes.hincrbyfloat, summary: 'Increment the float value of a hash field by the given amount' },
     { name: 'hstrlen', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: hashes.hstrlen, summary: 'Get the length of the value of a hash field' },
     { name: 'hscan', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: hashes.hscan, summary: 'Incrementally iterate hash fields and associated values' },
+    { name: 'hrandfield', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: hashes.hrandfield, summary: 'Get one or multiple random fields from a hash', since: '6.2.0' },
   ]),
   ...group('bucket', [
     { name: 'create', arity: 2, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, propagate: 'none', run: buckets.create, summary: 'Create a bucket (an empty hash that stays when emptied)' },
@@ -107,6 +119,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'scan', arity: -2, flags: ['readonly'], routing: 'all-scan', run: keys.scan, summary: 'Incrementally iterate the keys space', since: '2.8.0' },
     { name: 'rename', arity: 3, flags: ['write'], keys: TWO_KEYS, routing: 'rename', run: keys.rename, summary: 'Rename a key' },
     { name: 'renamenx', arity: 3, flags: ['write', 'fast'], keys: TWO_KEYS, routing: 'rename', run: keys.renamenx, summary: 'Rename a key, only if the new key does not exist' },
+    // COPY is RENAME that keeps its source: the same strategy carries it across nodes (cluster/move-key.ts).
+    { name: 'copy', arity: -3, flags: ['write', 'denyoom'], keys: TWO_KEYS, routing: 'rename', run: keys.copy, summary: 'Copy a key', since: '6.2.0' },
     {
       name: 'object',
       arity: -2,
