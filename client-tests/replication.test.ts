@@ -545,16 +545,10 @@ describe('replication, servers in their own processes', () => {
     ['redis', 'kv'],
   ];
   test.each(pairs)('partial resync after a cut link: %s primary, %s replica', async (primaryKind, replicaKind) => {
-    const started: { port: number; log: () => string }[] = [];
     const start = async (kind: 'kv' | 'redis', args: string[] = []): Promise<{ port: number; log: () => string }> => {
-      if (kind === 'redis') {
-        const r = await startRedisServer(['--repl-diskless-sync-delay', '0', ...args]);
-        started.push({ port: r.port, log: r.log });
-        return started.at(-1)!;
-      }
+      if (kind === 'redis') return startRedisServer(['--repl-diskless-sync-delay', '0', ...args]);
       const n = await soloNode();
-      started.push({ port: n.port, log: n.stderr });
-      return started.at(-1)!;
+      return { port: n.port, log: n.stderr };
     };
     const primary = await start(primaryKind);
     const pc = await connect(primary.port);
