@@ -59,6 +59,8 @@ export class ReplicaLink {
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   private readonly acker: NodeJS.Timeout;
+  /** The database the stream's commands are for (SELECT): only 0's are applied. */
+  private db = '0';
 
   constructor(
     readonly host: string,
@@ -183,6 +185,7 @@ export class ReplicaLink {
     if (full) {
       this.replid = full[1]!;
       this.offset = Number(full[2]);
+      this.db = '0'; // a new stream: its first write is preceded by a SELECT
       this.node.log(`Full resync from master: ${this.replid}:${this.offset}`);
       this.status = 'sync';
       this.syncInProgress = true;
@@ -263,6 +266,10 @@ export class ReplicaLink {
           (e: unknown) => {
             this.node.setLoading(false);
             this.syncInProgress = false;
+            // The dataset is neither the old one nor the primary's: no history to
+            // PSYNC with, so the next attempt is a full sync again, as in Redis.
+            this.replid = '?';
+            this.offset = -1;
             this.node.log(`Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`);
             socket?.destroy();
           },
@@ -309,8 +316,12 @@ export class ReplicaLink {
     if (parts !== null && parts.length > 0) {
       const argv = parts.map((p) => stringValue(p) ?? '');
       const name = argv[0]!.toLowerCase();
-      if (name === 'replconf' && argv[1]?.toLowerCase() === 'getack') {
+      if (name === 'select') {
+        this.db = argv[1] ?? '0';
+      } else if (name === 'replconf' && argv[1]?.toLowerCase() === 'getack') {
         this.sendAck(); // the offset before this command, as Redis acknowledges
+      } else if (this.db !== '0') {
+        // kv has database 0 only: writes to the primary's other databases are not ours.
       } else if (name !== 'ping' && name !== 'select' && name !== 'multi' && name !== 'exec' && name !== 'replconf') {
         this.node.apply(argv);
       }
