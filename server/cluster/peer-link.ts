@@ -62,6 +62,9 @@ export class PeerLink {
   /** When the peer last sent a byte (or the link connected). */
   private heardAt = 0;
   private expiryQueued = false;
+  private lastTickAt = 0;
+  /** When this node's event loop last came back from a stall (see the expiry timer). */
+  private stallEndedAt = 0;
   /** The KV.HELLO of the current connection, which no client waits for. */
   private hello: Pending | null = null;
   private keepUp = false;
@@ -219,7 +222,15 @@ export class PeerLink {
       if (this.socket === socket) this.onClose();
     });
     if (this.timer === null) {
-      this.timer = setInterval(() => this.queueExpiry(), Math.max(10, Math.floor(this.opts.timeoutMs / 10)));
+      const every = Math.max(10, Math.floor(this.opts.timeoutMs / 10));
+      this.lastTickAt = Date.now();
+      this.timer = setInterval(() => {
+        // A tick far later than due: this node was busy (a long command), not listening.
+        const now = Date.now();
+        if (now - this.lastTickAt > Math.max(50, 2 * every)) this.stallEndedAt = now;
+        this.lastTickAt = now;
+        this.queueExpiry();
+      }, every);
       this.timer.unref();
     }
   }
@@ -304,7 +315,9 @@ export class PeerLink {
   private expireRequests(): void {
     const now = Date.now();
     const limit = now - this.opts.timeoutMs;
-    if (this.heardAt <= limit || this.state !== 'up') {
+    // The peer gets a whole timeout after this node stops being busy: while it was,
+    // nobody was listening, so silence then proves nothing.
+    if (Math.max(this.heardAt, this.stallEndedAt) <= limit || this.state !== 'up') {
       for (let i = this.head; i < this.pending.length; i++) {
         const p = this.pending[i]!;
         if (p.sentAt === 0 || p.sentAt + p.graceMs > limit) break; // not yet written, or not yet late
