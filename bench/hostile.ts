@@ -1,10 +1,10 @@
-// `npm run -s build && node dist/bench/hostile.js [--seconds N] [--only bystander,get60,desync,keys]`
+// `npm run -s build && node dist/bench/hostile.js [--seconds N] [--only bystander,get60,desync,pipe,keys]`
 //
 // The figures of the hostile-client issue, each measured in the same run on kv
 // and, where it makes sense, on redis-server (and nutcracker in front of it):
 // a bystander's latency beside a pipelining client, a 60 MB GET through a hop
-// and direct, KEYS with 20 stars, and the bytes a node takes in after a
-// protocol error before it closes. Prints a markdown table; under a minute.
+// and direct, the bytes a node takes in after a protocol error before it
+// closes, a redis-cli --pipe load of SETs, and KEYS with 20 stars. Prints a markdown table; under a minute.
 
 import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -197,6 +197,38 @@ async function timeGet(port: number, key: string, size: number, timeoutMs = 60_0
   return outcome;
 }
 
+/**
+ * As `redis-cli --pipe` does: `count` SETs written as fast as the socket takes
+ * them, without waiting for replies; the time until the last reply, and errors.
+ */
+async function pipeLoad(port: number, count: number): Promise<string> {
+  const s = await connect(port);
+  let replies = 0;
+  let errors = 0;
+  let firstError = '';
+  let closed = false;
+  s.on(
+    'data',
+    replyCounter((isError, text) => {
+      replies++;
+      if (isError && errors++ === 0) firstError = text;
+    }),
+  );
+  s.on('close', () => (closed = true));
+  const started = performance.now();
+  for (let i = 0; i < count && !closed; ) {
+    let chunk = '';
+    for (const end = Math.min(count, i + 5000); i < end; i++) chunk += encode(['SET', `zpipe${i}`, String(i)]);
+    if (!s.write(chunk, 'latin1')) await new Promise<void>((r) => s.once('drain', () => r()));
+  }
+  const deadline = Date.now() + 120_000;
+  while (replies < count && !closed && Date.now() < deadline) await sleep(10);
+  const ms = performance.now() - started;
+  s.destroy();
+  const rate = `${(replies / ms).toFixed(0)}k SET/s`; // replies a millisecond: thousands a second
+  return `${(ms / 1000).toFixed(1)} s, ${rate}${errors ? `, ${errors} errors: ${firstError.slice(0, 60)}` : ''}${replies < count ? `, ${count - replies} unanswered` : ''}`;
+}
+
 async function timeCommand(port: number, argv: string[], timeoutMs: number): Promise<string> {
   const s = await connect(port);
   const started = performance.now();
@@ -291,6 +323,15 @@ const FIGURES: Record<string, (p: Ports, seconds: number) => Promise<void>> = {
     const figure = 'input read after a protocol error (`*1 $abc`, then garbage streamed)';
     record(figure, 'owner', await bytesAfterProtocolError(p.foo));
     record(figure, 'redis', await bytesAfterProtocolError(p.redis));
+  },
+
+  async pipe(p) {
+    const count = 500_000;
+    const figure = `${count / 1000}k SETs written as redis-cli --pipe does, until the last reply`;
+    record(figure, 'hop', await pipeLoad(p.foo, count));
+    record(figure, 'owner', await pipeLoad(p.bar, count));
+    record(figure, 'redis', await pipeLoad(p.redis, count));
+    record(figure, 'nutcracker', await pipeLoad(p.nutcracker, count));
   },
 
   // Last by default: on a matcher without the CVE-2022-36021 bound it never returns.
