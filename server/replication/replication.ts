@@ -73,6 +73,7 @@ export class Replication {
     this.link?.stop();
     this.primary.disconnectAll();
     this.primary.setProxying(true);
+    this.host.store.setReplicaMode(true);
     this.host.log(`Connecting to MASTER ${host}:${port}`);
     const node = this.host;
     const primary = this.primary;
@@ -181,6 +182,7 @@ export class Replication {
     this.primary.shiftHistory();
     this.primary.disconnectAll();
     this.primary.setProxying(false);
+    this.host.store.setReplicaMode(false);
     this.host.log('MASTER MODE enabled (user request from a REPLICAOF NO ONE)');
     this.host.promoted({ host: link.host, port: link.port });
   }

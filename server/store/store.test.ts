@@ -409,3 +409,26 @@ describe('flush and randomKey', () => {
     expect(store.size()).toBe(0);
   });
 });
+
+describe('replica mode', () => {
+  test('a key past its time reads as missing but stays until the primary deletes it', () => {
+    const store = new Store();
+    try {
+      store.setReplicaMode(true);
+      store.setUntil('k', 'v', Date.now() - 1); // already past, as after a clock moved on
+      store.expireSome(1000); // no active expiry on a replica
+      expect(store.get('k')).toBeUndefined();
+      expect(store.has('k')).toBe(false);
+      expect(store.pttl('k')).toBe(-2);
+      expect(store.size()).toBe(1); // still held, as DBSIZE on a Redis replica counts it
+      store.del('k'); // the primary's DEL
+      expect(store.size()).toBe(0);
+      store.setReplicaMode(false);
+      store.setUntil('j', 'v', Date.now() - 1);
+      expect(store.get('j')).toBeUndefined();
+      expect(store.size()).toBe(0); // a primary deletes it itself
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -94,7 +94,25 @@ export class Store {
     this.cache.close();
   }
 
+  /**
+   * On a replica, keys expire only by the primary's DEL, as in Redis: one
+   * past its time reads as missing but stays, and nothing is deleted here.
+   */
+  private replicaMode = false;
+
+  setReplicaMode(on: boolean): void {
+    this.replicaMode = on;
+  }
+
+  /** A key's entry if it is live; on a replica, an expired one is left in place. */
+  private live(key: string): { t: number; v: Value } | undefined {
+    if (!this.replicaMode) return this.cache.has(key) ? (this.cache.data[key] as { t: number; v: Value }) : undefined;
+    const e = this.cache.data[key] as { t: number; v: Value } | undefined;
+    return e !== undefined && (e.t === 0 || e.t > Date.now()) ? e : undefined;
+  }
+
   get(key: string): Value | undefined {
+    if (this.replicaMode) return this.live(key)?.v;
     return this.cache.get<Value>(key);
   }
 
@@ -104,7 +122,7 @@ export class Store {
    * getTtl(), which takes the empty key for "no key": "" is a valid Redis key.
    */
   private expiryOf(key: string): number | undefined {
-    return this.cache.has(key) ? this.cache.data[key]!.t : undefined;
+    return this.live(key)?.t;
   }
 
   /**
@@ -117,7 +135,7 @@ export class Store {
   }
 
   has(key: string): boolean {
-    return this.cache.has(key);
+    return this.live(key) !== undefined;
   }
 
   /**
@@ -148,6 +166,12 @@ export class Store {
 
   /** False for a key that has expired, even if not yet collected: DEL counts only live keys. */
   del(key: string): boolean {
+    if (this.replicaMode && this.cache.data[key] !== undefined && this.live(key) === undefined) {
+      // The primary's DEL of a key that expired: gone now, as Redis's replica deletes it.
+      this.cache.del(key);
+      this.volatile.delete(key);
+      return false;
+    }
     if (!this.cache.has(key)) return false;
     this.cache.del(key);
     if (this.volatile.size !== 0) this.volatile.delete(key);
@@ -172,7 +196,7 @@ export class Store {
 
   /** Sets an absolute expiry time (ms since the epoch); a time in the past deletes the key. */
   expireAt(key: string, atMs: number): boolean {
-    if (!this.cache.has(key)) return false;
+    if (this.live(key) === undefined) return false;
     const left = atMs - Date.now();
     if (left <= 0) {
       this.cache.del(key);
@@ -194,7 +218,7 @@ export class Store {
 
   /** Keys in the store, expired ones excluded. */
   keys(): string[] {
-    return this.cache.keys().filter((k) => this.cache.has(k));
+    return this.cache.keys().filter((k) => this.live(k) !== undefined);
   }
 
   /** Like Redis's DBSIZE, this may count keys that expired but were not yet collected. */
@@ -224,7 +248,7 @@ export class Store {
       const all = this.cache.keys();
       if (all.length === 0) return undefined;
       const k = all[Math.floor(Math.random() * all.length)]!;
-      if (this.cache.has(k)) return k;
+      if (this.live(k) !== undefined) return k;
     }
     return undefined;
   }
@@ -262,7 +286,7 @@ export class Store {
     const end = Math.min(keys.length, pos + count);
     for (; pos < end; pos++) {
       const k = keys[pos]!;
-      const v = this.cache.get<Value>(k);
+      const v = this.get(k);
       if (v !== undefined && accept(k, v)) out.push(k);
     }
     if (pos >= keys.length) {
@@ -274,7 +298,7 @@ export class Store {
 
   /** Active expiry: checks up to `budget` keys with a TTL; node-cache deletes expired ones on check. */
   expireSome(budget: number): void {
-    if (this.volatile.size === 0) return;
+    if (this.volatile.size === 0 || this.replicaMode) return;
     if (this.sampler === null) this.sampler = this.volatile.values();
     for (let i = 0; i < budget; i++) {
       const next = this.sampler.next();
