@@ -323,8 +323,16 @@ async function keysStarvesNoLink(forwardTimeoutMs: number, keysOnFoo: number): P
     `GETs every 10 ms straight to bar: slowest ${slowest(b)} ms, to foo's own key: slowest ${slowest(l)} ms`;
   console.log(summary);
   expect(f.replies).toBeGreaterThan(0);
-  expect(f.firstError, `a forwarded GET failed (${summary})`).not.toMatch(/did not answer within/);
-  expect(f.errors, f.firstError).toBe(0);
+  // A timeout is a lie only if bar answered in time: on a machine so loaded that
+  // bar itself, asked directly, took longer than the timeout, it is the truth.
+  const barSlowest = b.latencies.reduce((m, x) => Math.max(m, x), 0);
+  if (barSlowest < forwardTimeoutMs) {
+    expect(f.firstError, `a forwarded GET failed (${summary})`).not.toMatch(/did not answer within/);
+    expect(f.errors, f.firstError).toBe(0);
+  } else {
+    console.log(`bar itself took ${barSlowest.toFixed(0)} ms to answer directly, past the ${forwardTimeoutMs} ms timeout: timeouts are allowed`);
+    expect(f.firstError === '' || /did not answer within/.test(f.firstError), f.firstError).toBe(true);
+  }
   expect(f.wrong).toBe(0);
   expect(f.replies).toBe(f.sent);
   await expectHealthy(p, idle);
