@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, freePort, removeWorkDir, sleep, startProcess, stopAll, waitForPort, workDir } from './lib/proc.js';
+import { ROOT, freePort, runBench, sleep, startProcess, waitForPort, workDir } from './lib/proc.js';
 import { encode } from './lib/resp.js';
 import { SECRET, startRedis, startTarget } from './lib/targets.js';
 
@@ -392,23 +392,4 @@ async function main(): Promise<void> {
   process.stdout.write('\n' + out.join('\n') + '\n');
 }
 
-let exiting = false;
-async function cleanup(code: number): Promise<never> {
-  if (!exiting) {
-    exiting = true;
-    await stopAll();
-    removeWorkDir();
-  }
-  process.exit(code);
-}
-
-process.on('SIGINT', () => void cleanup(130));
-process.on('SIGTERM', () => void cleanup(143));
-
-main().then(
-  () => cleanup(0),
-  (e: unknown) => {
-    process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
-    return cleanup(1);
-  },
-);
+runBench(main);

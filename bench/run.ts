@@ -16,7 +16,7 @@ import os from 'node:os';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, removeWorkDir, rssOf, sh, sleep, stopAll, workDir, type Proc } from './lib/proc.js';
+import { ROOT, rssOf, runBench, sh, sleep, workDir, type Proc } from './lib/proc.js';
 import { TESTS, redisBenchmark, type Measurement } from './lib/redis-benchmark.js';
 import { TARGETS, TARGET_LABELS, startNodes, startRedis, startTarget, type Target, type TargetId } from './lib/targets.js';
 import { info, oneCommand, pipelineLoad, randInt, encode } from './lib/resp.js';
@@ -352,23 +352,4 @@ async function main(): Promise<void> {
   log(`wrote bench/results/${o.out}.json, .md${rows.length ? ', .svg' : ''} in ${res.durationSeconds} s`);
 }
 
-let exiting = false;
-async function cleanup(code: number): Promise<never> {
-  if (!exiting) {
-    exiting = true;
-    await stopAll();
-    removeWorkDir();
-  }
-  process.exit(code);
-}
-
-process.on('SIGINT', () => void cleanup(130));
-process.on('SIGTERM', () => void cleanup(143));
-
-main().then(
-  () => cleanup(0),
-  (e: unknown) => {
-    process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
-    return cleanup(1);
-  },
-);
+runBench(main);

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort, SECRET } from './support/servers.js';
-import { removeTempDirs, startNode, tempDir, writeConf, type NodeProcess } from './support/node-process.js';
+import { canConnect, removeTempDirs, startNode, tempDir, writeConf, type NodeProcess } from './support/node-process.js';
 import { ReplyReader, show, type Reply } from './support/reply-reader.js';
 
 const READONLY_ERROR = "-READONLY You can't write against a read only replica.";
@@ -39,19 +39,6 @@ interface RedisProcess {
   stop(): Promise<void>;
 }
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
 
 /** A redis-server on a free port, in a temporary directory of its own, its log kept. */
 async function startRedisServer(args: string[] = []): Promise<RedisProcess> {
@@ -78,7 +65,7 @@ async function startRedisServer(args: string[] = []): Promise<RedisProcess> {
   };
   redises.add(proc);
   const deadline = Date.now() + 10_000;
-  while (!(await listening(port))) {
+  while (!(await canConnect(port))) {
     if (!alive() || Date.now() > deadline) throw new Error(`redis-server did not start: ${proc.log()}`);
     await sleep(20);
   }

@@ -178,3 +178,28 @@ export function rssOf(pid: number): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Runs a benchmark's main: every process it started is stopped and its work
+ * directory removed, whether it succeeds, fails or is stopped with Ctrl-C.
+ */
+export function runBench(main: () => Promise<void>): void {
+  let exiting = false;
+  const cleanup = async (code: number): Promise<never> => {
+    if (!exiting) {
+      exiting = true;
+      await stopAll();
+      removeWorkDir();
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void cleanup(130));
+  process.on('SIGTERM', () => void cleanup(143));
+  main().then(
+    () => cleanup(0),
+    (e: unknown) => {
+      process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+      return cleanup(1);
+    },
+  );
+}

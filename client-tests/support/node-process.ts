@@ -137,7 +137,8 @@ export function spawnNode(confFile: string, name: string, port: number): NodePro
   };
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when something accepts connections on `port` now. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
     s.once('connect', () => {
