@@ -148,9 +148,10 @@ export class RoutingStage {
       }
     }
     if (writes && ctx.path.length === 0) this.wrote(ctx, this.self);
+    store.log.unchanged = false;
     const reply = spec.run!(ctx, argv);
     // Only commands that write nothing answer later (WAIT).
-    if (writes && !(reply instanceof Promise) && !isErrorReply(reply)) {
+    if (writes && !(reply instanceof Promise) && !isErrorReply(reply) && !store.log.unchanged) {
       if (store.log.active) for (const cmd of propagation(spec, argv, store)) store.log.append(cmd);
       else store.log.changes++; // counted for the save points even when nobody reads the log
     }

@@ -73,7 +73,7 @@ export const setbit: Handler = (ctx, argv) => {
   const next = on === 1n ? old | mask : old & ~mask;
   if (w.grown || next !== old) {
     ctx.node.store.set(key, w.s.slice(0, byte) + String.fromCharCode(next) + w.s.slice(byte + 1), KEEP_TTL);
-  }
+  } else ctx.node.store.log.noChange();
   return old & mask ? r.ONE : r.ZERO;
 };
 
@@ -442,7 +442,9 @@ function bitfieldGeneric(readOnlyCommand: boolean): Handler {
       setBits(buf, o.offset, o.bits, next);
       replies.push(r.integer(o.op === 'incrby' ? next : old));
     }
-    ctx.node.store.set(key, buf.toString('latin1'), KEEP_TTL);
+    const next = buf.toString('latin1');
+    if (w.grown || next !== w.s) ctx.node.store.set(key, next, KEEP_TTL);
+    else ctx.node.store.log.noChange();
     return r.array(replies);
   };
 }

@@ -21,6 +21,18 @@ export class WriteLog {
   private readers: LogReader[] = [];
   /** Changes since the start, logged or not (Redis's server.dirty, for INFO and the save points). */
   changes = 0;
+  /**
+   * Set by a write command that found nothing to change (SETBIT of a bit
+   * already so): it is then neither counted nor logged, as Redis propagates a
+   * command only when it moved server.dirty. The routing stage clears it
+   * before each command.
+   */
+  unchanged = false;
+
+  noChange(): void {
+    this.unchanged = true;
+  }
+
   /** Those who must see keys before they change (an AOF rewrite, a BGSAVE); the routing stage calls them. */
   readonly interceptors = new Set<WriteInterceptor>();
 
