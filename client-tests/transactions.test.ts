@@ -31,6 +31,11 @@ const SCRIPTS: string[][][] = [
   [['MULTI'], ['EXEC']],
   [['MULTI'], ['SET', 'apple', 'x'], ['INCR', 'apple'], ['HSET', 'apple', 'f', 'v'], ['GET', 'apple'], ['EXEC']],
   [['HELLO', '3'], ['MULTI'], ['SET', 'apple', '1'], ['GET', 'another'], ['HGETALL', 'apple'], ['EXEC']],
+  // COPY and BITOP change their destination only: a WATCH on a source survives them.
+  [['DEL', 'avocado'], ['SET', 'apple', 'v'], ['WATCH', 'apple'], ['COPY', 'apple', 'avocado'], ['MULTI'], ['SET', 'apple', 'w'], ['EXEC']],
+  [['DEL', 'avocado'], ['SET', 'apple', 'v'], ['WATCH', 'avocado'], ['COPY', 'apple', 'avocado'], ['MULTI'], ['SET', 'apple', 'w'], ['EXEC']],
+  [['DEL', 'banana'], ['SET', 'apple', 'x'], ['WATCH', 'apple'], ['BITOP', 'AND', 'banana', 'apple'], ['MULTI'], ['GET', 'apple'], ['EXEC']],
+  [['DEL', 'banana'], ['SET', 'apple', 'x'], ['WATCH', 'banana'], ['BITOP', 'AND', 'banana', 'apple'], ['MULTI'], ['GET', 'apple'], ['EXEC']],
 ];
 
 describe('as redis-server answers', () => {

@@ -12,7 +12,7 @@
 import * as r from '../protocol/resp.js';
 import { arrayElements, integerValue, isErrorReply, stringValue } from '../protocol/reply-framer.js';
 import type { CommandSpec, Ctx, QueuedCommand } from '../commands/types.js';
-import { keyPositions, keyRange } from '../commands/key-positions.js';
+import { keyPositions, keyRange, writtenKeyPositions } from '../commands/key-positions.js';
 import type { NodeAddress, RouteEntry } from './config.js';
 import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
@@ -138,7 +138,7 @@ export class RoutingStage {
     if (writes && !ctx.client.fromPrimary && ctx.node.replication.readOnly()) return r.error(READONLY);
     // Every write is a change that WATCH must see, whatever the command did to the value.
     if (writes && store.watch.active && spec.keys !== null) {
-      for (const i of keyPositions(spec, argv)) store.watch.touch(argv[i]!);
+      for (const i of writtenKeyPositions(spec, argv)) store.watch.touch(argv[i]!);
     }
     // An AOF rewrite or a BGSAVE in progress copies each key before its first change.
     if (writes && store.log.interceptors.size !== 0) {

@@ -10,6 +10,11 @@ export function keyRange(spec: CommandSpec, argv: readonly string[]): { first: n
   return { first: k.first, last: Math.min(k.last < 0 ? argv.length + k.last : k.last, argv.length - 1), step: k.step };
 }
 
+/** Indexes into argv of the keys a write command changes: all its keys unless the table names fewer. */
+export function writtenKeyPositions(spec: CommandSpec, argv: readonly string[]): number[] {
+  return spec.writes === undefined ? keyPositions(spec, argv) : keyPositions({ ...spec, keys: spec.writes }, argv);
+}
+
 /** Indexes into argv of the keys of a command. */
 export function keyPositions(spec: CommandSpec, argv: readonly string[]): number[] {
   const k = keyRange(spec, argv);

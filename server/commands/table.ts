@@ -73,7 +73,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'getbit', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: bitmaps.getbit, summary: 'Returns the bit value at offset in the string value stored at key', since: '2.2.0' },
     { name: 'bitcount', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: bitmaps.bitcount, summary: 'Count set bits in a string', since: '2.6.0' },
     { name: 'bitpos', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: bitmaps.bitpos, summary: 'Find first bit set or clear in a string', since: '2.8.7' },
-    { name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: { first: 2, last: -1, step: 1 }, run: bitmaps.bitop, summary: 'Perform bitwise operations between strings', since: '2.6.0' },
+    { name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: { first: 2, last: -1, step: 1 }, writes: { first: 2, last: 2, step: 1 }, run: bitmaps.bitop, summary: 'Perform bitwise operations between strings', since: '2.6.0' },
     { name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], keys: ONE_KEY, run: bitmaps.bitfield, summary: 'Perform arbitrary bitfield integer operations on strings', since: '3.2.0' },
     { name: 'bitfield_ro', arity: -2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: bitmaps.bitfieldRo, summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD', since: '6.0.0' },
   ]),
@@ -120,7 +120,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'rename', arity: 3, flags: ['write'], keys: TWO_KEYS, routing: 'rename', run: keys.rename, summary: 'Rename a key' },
     { name: 'renamenx', arity: 3, flags: ['write', 'fast'], keys: TWO_KEYS, routing: 'rename', run: keys.renamenx, summary: 'Rename a key, only if the new key does not exist' },
     // COPY is RENAME that keeps its source: the same strategy carries it across nodes (cluster/move-key.ts).
-    { name: 'copy', arity: -3, flags: ['write', 'denyoom'], keys: TWO_KEYS, routing: 'rename', run: keys.copy, summary: 'Copy a key', since: '6.2.0' },
+    { name: 'copy', arity: -3, flags: ['write', 'denyoom'], keys: TWO_KEYS, writes: { first: 2, last: 2, step: 1 }, routing: 'rename', run: keys.copy, summary: 'Copy a key', since: '6.2.0' },
     {
       name: 'object',
       arity: -2,

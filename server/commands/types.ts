@@ -209,6 +209,8 @@ export interface CommandSpec {
   readonly maxArgs?: number;
   readonly flags: readonly CommandFlag[];
   readonly keys: KeySpec | null;
+  /** The keys a write changes, when not all of them (COPY and BITOP read their sources): WATCH sees only these. */
+  readonly writes?: KeySpec;
   readonly routing: Routing;
   readonly group: string;
   readonly summary: string;
