@@ -162,7 +162,9 @@ export async function outcomeOf(node: NodeProcess, timeoutMs = 10_000): Promise<
   void node.exited.then(() => (exited = true));
   while (Date.now() < deadline) {
     if (exited || !node.running()) return 'exited';
-    if (await canConnect(node.port)) return 'listening';
+    // Its own banner, not only an open port: with tests in parallel, another
+    // worker's server may have taken the port between freePort() and listen().
+    if (node.stdout().includes(`listening on `) && (await canConnect(node.port))) return 'listening';
     await new Promise((r) => setTimeout(r, 25));
   }
   return 'neither';
