@@ -8,7 +8,7 @@
 
 import net from 'node:net';
 import { ReplySplitter } from '../protocol/reply-framer.js';
-import { error, type AnyReply } from '../protocol/resp.js';
+import { bulkArray, error, type AnyReply } from '../protocol/resp.js';
 import { describeHelloReply, describeLinkError } from './link-errors.js';
 
 export interface LinkOptions {
@@ -43,11 +43,6 @@ const OUT_PIECE = 1 << 20;
 const STALL_MS = 20;
 const BACKOFF_MAX_MS = 5000;
 
-export function encodeCommand(argv: readonly string[]): string {
-  let out = '*' + argv.length + '\r\n';
-  for (const a of argv) out += '$' + a.length + '\r\n' + a + '\r\n';
-  return out;
-}
 
 export class PeerLink {
   state: LinkState = 'idle';
@@ -199,7 +194,8 @@ export class PeerLink {
     // First on the wire, before any request queued while the link was down.
     if (this.outSmall.length > 0) this.out.push(this.outSmall);
     this.outSmall = '';
-    this.out.unshift(encodeCommand(['KV.HELLO', this.opts.secret, this.opts.self]));
+    // A request is an array of bulk strings: the reply encoder's shape.
+    this.out.unshift(bulkArray(['KV.HELLO', this.opts.secret, this.opts.self], 2));
     this.write(''); // sent as soon as the socket connects, with or without requests behind it
     this.splitter = new ReplySplitter(
       (reply) => this.onReply(reply),

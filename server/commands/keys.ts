@@ -170,18 +170,11 @@ export const copy: Handler = (ctx, argv) => {
   if (v === undefined) return r.ZERO;
   if (!options.replace && store.has(dst)) return r.ZERO;
   const at = store.expireTime(src);
-  const value = typeof v === 'string' ? v : copyOfHash(v);
+  const value = typeof v === 'string' ? v : v.clone();
   if (at > 0) store.setUntil(dst, value, at);
   else store.set(dst, value);
   return r.ONE;
 };
-
-/** A hash of its own, so a write to the copy leaves the original alone. */
-function copyOfHash(h: Hash): Hash {
-  const out = new Hash(h.bucket);
-  for (const [f, v] of h.fields) out.set(f, v);
-  return out;
-}
 
 export const randomkey: Handler = (ctx) => r.bulkOrNil(ctx.node.store.randomKey(), ctx.proto);
 

@@ -9,7 +9,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, unli
 import { join } from 'node:path';
 import { AofLoader, AofWriter, aofRewriteDue, type AofBaseWriter, type AppendFsync } from './aof.js';
 import { readSnapshot, snapshotChunks, storeEntries, writeSnapshot, type SnapshotEntry } from './rdb.js';
-import { Hash, type Store, type Value } from '../store/store.js';
+import type { Store, Value } from '../store/store.js';
 import type { WriteInterceptor } from '../store/write-log.js';
 import { rebuild } from '../commands/propagate.js';
 
@@ -434,7 +434,7 @@ export class Snapshot implements WriteInterceptor {
       this.done.add(key); // created after the start: not in the snapshot
       return;
     }
-    this.copies.set(key, [copyOf(v), this.store.expireTime(key)]);
+    this.copies.set(key, [typeof v === 'string' ? v : v.clone(), this.store.expireTime(key)]);
   }
 
   all(): void {
@@ -460,9 +460,3 @@ export class Snapshot implements WriteInterceptor {
   }
 }
 
-function copyOf(v: Value): Value {
-  if (typeof v === 'string') return v;
-  const h = new Hash(v.bucket);
-  for (const [f, val] of v.fields) h.fields.set(f, val);
-  return h;
-}

@@ -15,6 +15,13 @@ export class Hash {
   /** Made by CREATE: stays when its last field goes, unlike a Redis hash. */
   constructor(readonly bucket = false) {}
 
+  /** A hash of its own with the same fields (COPY, a BGSAVE's copy of a key about to change). */
+  clone(): Hash {
+    const out = new Hash(this.bucket);
+    for (const [f, v] of this.fields) out.fields.set(f, v);
+    return out;
+  }
+
   /** Sets a field; its name is shared with other hashes that use the same one. */
   set(field: string, value: string): void {
     this.fields.set(sharedName(field), value);
