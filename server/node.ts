@@ -4,7 +4,7 @@
 
 import net from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import { checkSetting, type NodeConfig } from './cluster/config.js';
+import { checkSetting, configFor, loadConfig, type NodeAddress, type NodeConfig } from './cluster/config.js';
 import { describeTable } from './cluster/router.js';
 import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
@@ -49,7 +49,7 @@ export class KvNode implements ConnectionHost {
   private shutdownMode: 'default' | 'save' | 'nosave' = 'default';
 
   constructor(
-    readonly config: NodeConfig,
+    public config: NodeConfig,
     options: NodeOptions = {},
   ) {
     const write = options.log;
@@ -61,24 +61,7 @@ export class KvNode implements ConnectionHost {
     const dir = Buffer.from(this.settings.get('dir') ?? '.', 'latin1').toString('utf8');
     this.settings.set('dir', Buffer.from(resolvePath(dir), 'utf8').toString('latin1'));
     this.secret = options.secret ?? resolveSecret(config.settings);
-    for (const n of config.nodes) {
-      if (n.name === config.self.name) continue;
-      this.links.set(
-        n.name,
-        new PeerLink(n.name, n.host, n.port, {
-          self: config.self.name,
-          secret: this.secret,
-          timeoutMs: this.setting('forward-timeout'),
-          log: (msg) => this.log(msg, `link to ${n.name}`),
-          // Take-overs that happened while this node or that peer was away, as the peer knows them.
-          onUp: () =>
-            this.links.get(n.name)?.send(['KV.REPLACED'], (reply) => {
-              const names = arrayElements(reply)?.map((e) => stringValue(e) ?? '') ?? [];
-              for (let i = 0; i + 1 < names.length; i += 2) this.peerPromoted(names[i + 1]!, names[i]!);
-            }),
-        }),
-      );
-    }
+    for (const n of config.nodes) if (n.name !== config.self.name) this.links.set(n.name, this.makeLink(n));
     this.routing = new RoutingStage(config.self.name, config.table, config.nodes, this.links, this.setting('max-hops'));
     this.routing.isReplica = (name) => this.isReplicaNode(name);
     this.view = this.makeView();
@@ -98,6 +81,22 @@ export class KvNode implements ConnectionHost {
         if (this.persistence.enabled) this.persistence.startRewrite();
       },
       promoted: (from) => this.promotedFrom(from),
+    });
+  }
+
+  /** The link to peer `n`, not yet started. */
+  private makeLink(n: NodeAddress): PeerLink {
+    return new PeerLink(n.name, n.host, n.port, {
+      self: this.config.self.name,
+      secret: this.secret,
+      timeoutMs: this.setting('forward-timeout'),
+      log: (msg) => this.log(msg, `link to ${n.name}`),
+      // Take-overs that happened while this node or that peer was away, as the peer knows them.
+      onUp: () =>
+        this.links.get(n.name)?.send(['KV.REPLACED'], (reply) => {
+          const names = arrayElements(reply)?.map((e) => stringValue(e) ?? '') ?? [];
+          for (let i = 0; i + 1 < names.length; i += 2) this.peerPromoted(names[i + 1]!, names[i]!);
+        }),
     });
   }
 
@@ -149,6 +148,70 @@ export class KvNode implements ConnectionHost {
     for (const link of this.links.values()) link.send(['KV.PROMOTE', this.name, old.name], () => {});
   }
 
+  /** The revision of the configuration this node runs: 1 for the file it started with, +1 per reload; etcd's revision in etcd mode. */
+  revision = '1';
+
+  /**
+   * Applies a new view of the cluster, as a whole or not at all: links for
+   * nodes added, links of nodes removed closed once no entry names them, the
+   * table swapped, and the buckets this node holds but no longer owns moved to
+   * their new owner (cluster/migration.ts). Returns why the view was refused
+   * (nothing changed), or null.
+   */
+  applyConfig(next: NodeConfig, revision: string): string | null {
+    if (next.self.name !== this.name) return `the new configuration is for node ${next.self.name}, not ${this.name}`;
+    if (next.self.host !== this.config.self.host || next.self.port !== this.config.self.port) {
+      return `node ${this.name} moved from ${this.config.self.host}:${this.config.self.port} to ${next.self.host}:${next.self.port}: restart it to change its address`;
+    }
+    for (const n of next.nodes) {
+      if (n.name === this.name) continue;
+      const link = this.links.get(n.name);
+      if (link !== undefined && (link.host !== n.host || link.port !== n.port)) {
+        link.close();
+        this.links.delete(n.name);
+      }
+      if (!this.links.has(n.name)) {
+        const fresh = this.makeLink(n);
+        this.links.set(n.name, fresh);
+        if (this.server !== null) fresh.start();
+      }
+    }
+    for (const [name, link] of this.links) {
+      if (next.nodes.some((n) => n.name === name)) continue;
+      link.close();
+      this.links.delete(name);
+    }
+    const before = this.routing.currentTable;
+    this.routing.setView(next.table, next.nodes);
+    this.config = next;
+    this.revision = revision;
+    this.log(`configuration revision ${revision}: table ${describeTable(before)} -> ${describeTable(next.table)}`);
+    return null;
+  }
+
+  /** Where reload() reads the configuration: the file by default; etcd mode replaces it. */
+  reload: () => string | null = () => this.reloadFromFile();
+
+  /** Re-reads the file this node started from (SIGHUP, KV.RELOAD): null when applied, or the file:line error (nothing changed). */
+  reloadFromFile(): string | null {
+    let next: NodeConfig;
+    try {
+      next = configFor(loadConfig(this.config.file), this.name);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return this.applyConfig(next, String(Number(this.revision) + 1));
+  }
+
+  /**
+   * Fencing (etcd mode): writes are accepted only until `untilMs` (ms since the
+   * epoch), the end of this node's lease as last renewed; null lifts it.
+   */
+  fence(untilMs: number | null): void {
+    this.fencedAfter = untilMs;
+  }
+  private fencedAfter: number | null = null;
+
   /** KV.PROMOTE from a peer, or a KV.REPLACED answer: `newNode` serves `oldNode`'s buckets. */
   private peerPromoted(newNode: string, oldNode: string): void {
     const known = this.config.nodes.some((n) => n.name === newNode) && this.config.nodes.some((n) => n.name === oldNode);
@@ -193,7 +256,12 @@ export class KvNode implements ConnectionHost {
   refusal(flags: readonly string[]): string | null {
     if ((this.persistence.loading || this.syncLoading) && !flags.includes('loading')) return 'LOADING Redis is loading the dataset in memory';
     if (this.replication.writesPaused && flags.includes('write')) return 'TRYAGAIN A FAILOVER is handing this node over to its replica; retry';
-    if (flags.includes('write')) return this.persistence.writeError;
+    if (flags.includes('write')) {
+      if (this.fencedAfter !== null && Date.now() >= this.fencedAfter) {
+        return `READONLY node ${this.name} lost its lease in the coordinator: it may have been replaced, and takes no writes until it holds one again`;
+      }
+      return this.persistence.writeError;
+    }
     return null;
   }
 
@@ -262,6 +330,7 @@ export class KvNode implements ConnectionHost {
         lastSave: () => this.persistence.lastSave,
         onShutdown: (mode) => (this.shutdownMode = mode),
       },
+      reload: () => this.reload(),
       resetStats: () => {
         this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
       },
@@ -344,6 +413,7 @@ export class KvNode implements ConnectionHost {
           cluster_enabled: 0,
           kv_node: this.name,
           kv_table: describeTable(this.routing.currentTable),
+          kv_config_revision: this.revision,
           kv_nodes: this.config.nodes.map((n) => `${n.name}@${n.host}:${n.port}`).join(','),
           kv_commands_local: c.local,
           kv_commands_forwarded: c.forwarded,

@@ -207,6 +207,12 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     host.view.replication.peerPromoted(argv[1]!, argv[2]!);
     return r.OK;
   }
+  if (name === 'kv.reload') {
+    // KV.RELOAD: kv-admin asks a node to re-read its configuration after changing it.
+    if (argv.length !== 1) return malformed('KV.RELOAD', 'takes no arguments');
+    const failed = host.view.reload();
+    return failed === null ? r.OK : r.error(`ERR configuration not applied, node ${host.view.name} keeps its table: ${failed.replace(/[\r\n]+/g, ' ')}`);
+  }
   if (name === 'kv.replaced') {
     if (argv.length !== 1) return malformed('KV.REPLACED', 'takes no arguments');
     return r.bulkArray(host.view.replication.replaced(), 2);

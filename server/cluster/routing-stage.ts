@@ -75,7 +75,7 @@ export class RoutingStage {
   constructor(
     private readonly self: string,
     private table: readonly RouteEntry[],
-    private readonly nodes: readonly NodeAddress[],
+    private nodes: readonly NodeAddress[],
     private readonly links: ReadonlyMap<string, PeerLink>,
     private readonly maxHops: number,
   ) {}
@@ -83,6 +83,13 @@ export class RoutingStage {
   /** The table as it routes now. */
   get currentTable(): readonly RouteEntry[] {
     return this.table;
+  }
+
+  /** A new table and node list (a reload): routing uses them from the next request on. */
+  setView(table: readonly RouteEntry[], nodes: readonly NodeAddress[]): void {
+    this.nodes = nodes;
+    this.table = table;
+    for (const [oldNode, newNode] of this.replaced) this.table = this.table.map((e) => (e.node === oldNode ? { ...e, node: newNode } : e));
   }
 
   /**

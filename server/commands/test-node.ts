@@ -42,6 +42,7 @@ export function testNode(proto: Proto = 2, settings: Record<string, string> = {}
     clients: () => [],
     checkSecret: () => false,
     resetStats: () => {},
+    reload: () => 'no configuration to reload in a unit test',
     disk: { save: () => null, bgsave: () => null, rewriteAof: () => null, lastSave: () => 0, onShutdown: () => {} },
     replication: {
       role: () => ({ role: 'master', offset: 0, replicas: [] }),

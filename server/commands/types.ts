@@ -96,6 +96,8 @@ export interface NodeView {
   /** Checks the cluster secret sent by a peer's link. */
   checkSecret(secret: string): boolean;
   resetStats(): void;
+  /** KV.RELOAD: re-reads the node's configuration (its file, or etcd); null when applied, else why not (nothing changed). */
+  reload(): string | null;
   /** The node's files: dump.rdb and the append-only file. */
   readonly disk: DiskView;
   /** Its place in replication: primary of some replicas, or replica of a primary. */
