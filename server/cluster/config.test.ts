@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkSetting, ConfigError, configFor, loadConfig, parseConfig, parseRange, shown } from './config.js';
+import { checkSetting, ConfigError, configFor, loadConfig, parseConfig, parseCoordinatorUrl, parseRange, shown } from './config.js';
 
 const BASE = `
 # two nodes
@@ -265,5 +265,41 @@ describe('durability settings', () => {
     expect(configFor(parseConfig(base + 'save 900 1 60 100\n'), 'a').settings.get('save')).toBe('900 1 60 100');
     expect(configFor(parseConfig(base + 'save ""\n'), 'a').settings.get('save')).toBe('');
     expect(() => parseConfig(base + 'appendfsync sometimes\n', 'c.conf')).toThrow('c.conf:5: appendfsync sometimes: argument(s) must be one of the following: always, everysec, no');
+  });
+});
+
+describe('loops are refused when the file is read', () => {
+  const THREE = 'node foo 127.0.0.1:1\nnode bar 127.0.0.1:2\nnode baz 127.0.0.1:3\nroute a-m foo\nroute n-z bar\n';
+
+  test('a byte sent back to a node it passed names the entry and the chain', () => {
+    expect(errorOf(THREE + '[bar]\nroute a-m foo\nroute n-p bar\nroute q foo\nroute r-z bar\n')).toBe('c.conf:5: route n-z loops: foo -> bar -> foo');
+    expect(errorOf(THREE + '[foo]\nroute a-z baz\n[baz]\nroute a-z bar\n[bar]\nroute a-z foo\n')).toBe('c.conf:7: route a-z loops: foo -> baz -> bar -> foo');
+  });
+
+  test('a chain longer than max-hops is refused; multi-hop chains within it and bytes no table covers are fine', () => {
+    const chain = THREE + '[bar]\nroute a-m foo\nroute n-z baz\n[baz]\nroute *  baz\n';
+    expect(configFor(parseConfig(chain, 'c.conf'), 'foo').table.map((e) => e.text)).toEqual(['a-m', 'n-z']);
+    expect(errorOf('max-hops 1\n' + chain)).toBe('c.conf:6: route n-z takes more than max-hops (1): foo -> bar -> baz');
+    expect(() => parseConfig(THREE + '[bar]\nroute a-p bar\n', 'c.conf')).not.toThrow(); // q: foo -> bar, where no entry covers it
+  });
+});
+
+describe('the coordinator line', () => {
+  test('etcd endpoints and a prefix; a file with only this line needs no nodes', () => {
+    const cfg = parseConfig('coordinator etcd://127.0.0.1:2379,10.0.0.2:2379/kv/prod\n', 'c.conf');
+    expect(cfg.coordinator).toEqual({ url: 'etcd://127.0.0.1:2379,10.0.0.2:2379/kv/prod', line: 1 });
+    expect(parseCoordinatorUrl(cfg.coordinator!.url)).toEqual({ hosts: ['http://127.0.0.1:2379', 'http://10.0.0.2:2379'], prefix: '/kv/prod' });
+    expect(parseConfig(BASE).coordinator).toBeNull();
+  });
+
+  test('a bad URL names its line', () => {
+    for (const bad of ['etcd://127.0.0.1:2379', 'http://127.0.0.1:2379/kv', 'etcd://127.0.0.1:2379/kv/', 'etcd://host/kv']) {
+      expect(errorOf(`coordinator ${bad}\n`)).toBe('c.conf:1: expected "coordinator etcd://<host>:<port>[,<host>:<port>...]/<prefix>"');
+    }
+  });
+
+  test('lease-ttl: seconds, 5 by default', () => {
+    expect(configFor(parseConfig(BASE), 'foo').settings.get('lease-ttl')).toBe('5');
+    expect(errorOf(BASE + 'lease-ttl 1\n')).toBe('c.conf:7: lease-ttl 1: argument must be between 2 and 3600 inclusive (seconds)');
   });
 });

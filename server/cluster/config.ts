@@ -35,6 +35,8 @@ export interface ClusterConfig {
   /** Settings (requirepass, maxclients, …), as checkSetting stores them; per-node sections override shared ones. */
   readonly settings: ReadonlyMap<string, string>;
   readonly sectionSettings: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** A `coordinator etcd://…` line: the configuration lives in etcd (cluster/coordinator.ts). */
+  readonly coordinator: { readonly url: string; readonly line: number } | null;
 }
 
 /** Everything one node needs from the file. */
@@ -82,6 +84,8 @@ export const DEFAULT_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['masterauth', ''],
   ['repl-backlog-size', String(1024 * 1024)],
   ['replica-read-only', 'yes'],
+  // etcd mode: seconds a primary's lease lives without renewal, the bound on a failover's time.
+  ['lease-ttl', '5'],
 ]);
 
 const INT_MAX = 2n ** 31n - 1n;
@@ -132,6 +136,8 @@ const SETTING_RULES: ReadonlyMap<string, SettingRule> = new Map<string, SettingR
   ['masterauth', { kind: 'text' }],
   ['repl-backlog-size', { kind: 'memory', min: 16n * 1024n, max: LONG_MAX }],
   ['replica-read-only', { kind: 'enum', values: ['yes', 'no'] }],
+  // etcd grants leases in whole seconds, at least 2 (its minimum TTL is about one election timeout).
+  ['lease-ttl', { kind: 'integer', min: 2n, max: 3600n, unit: 'seconds' }],
 ]);
 
 // Redis's memtoull: k/m/g are powers of 1000, kb/mb/gb powers of 1024.
@@ -253,6 +259,7 @@ export function parseConfig(text: string, file = 'cluster.conf'): ClusterConfig 
   const pendingRoutes: RouteEntry[] = [];
   const sectionLines = new Map<string, number>();
   let section: string | null = null;
+  let coordinator: { url: string; line: number } | null = null;
 
   const fail = (line: number, msg: string): never => {
     throw new ConfigError(`${file}:${line}: ${msg}`);
@@ -296,6 +303,11 @@ export function parseConfig(text: string, file = 'cluster.conf'): ClusterConfig 
       const clash = target.find((e) => e.from <= entry.to && entry.from <= e.to);
       if (clash) fail(line, `range ${shown(entry.text)} overlaps ${shown(clash.text)} (line ${clash.line})`);
       target.push(entry);
+    } else if (directive === 'coordinator') {
+      if (section !== null) fail(line, `the coordinator line belongs before any [section]`);
+      if (args.length !== 1 || parseCoordinatorUrl(args[0]!) === null) fail(line, `expected "coordinator etcd://<host>:<port>[,<host>:<port>...]/<prefix>"`);
+      if (coordinator !== null) fail(line, `a second coordinator line (the first is line ${coordinator.line})`);
+      coordinator = { url: args[0]!, line };
     } else if (directive !== undefined && DEFAULT_SETTINGS.has(directive)) {
       // save takes pairs, and "save ''" (written as save "") turns snapshots off.
       if (directive === 'save' || directive === 'replicaof') args.splice(0, args.length, args.join(' ').replace(/^(""|'')$/, ''));
@@ -314,8 +326,44 @@ export function parseConfig(text: string, file = 'cluster.conf'): ClusterConfig 
   const names = new Set(nodes.map((n) => n.name));
   for (const e of pendingRoutes) if (!names.has(e.node)) fail(e.line, `unknown node "${shown(e.node)}" in route ${shown(e.text)}`);
   for (const [s, l] of sectionLines) if (!names.has(s)) fail(l, `section [${shown(s)}] names an unknown node`);
-  if (nodes.length === 0) throw new ConfigError(`${file}: no nodes: add a line "node <name> <host>:<port>"`);
-  return { file, nodes, table, sectionTables, settings, sectionSettings };
+  // A file that only points at etcd needs no nodes: they are in etcd.
+  if (nodes.length === 0 && coordinator === null) throw new ConfigError(`${file}: no nodes: add a line "node <name> <host>:<port>"`);
+  const cfg = { file, nodes, table, sectionTables, settings, sectionSettings, coordinator };
+  checkChains(cfg);
+  return cfg;
+}
+
+/**
+ * Refuses a file in which some first byte, followed from some node through
+ * each node's own table, comes back to a node it passed (or takes more than
+ * that node's max-hops): every request for it would fail at run time.
+ */
+function checkChains(cfg: ClusterConfig): void {
+  const tableOf = (node: string): readonly RouteEntry[] => cfg.sectionTables.get(node) ?? cfg.table;
+  const maxHops = (node: string): number => Number(cfg.sectionSettings.get(node)?.get('max-hops') ?? cfg.settings.get('max-hops') ?? DEFAULT_SETTINGS.get('max-hops'));
+  const entryFor = (node: string, byte: number): RouteEntry | undefined => tableOf(node).find((e) => e.from <= byte && byte <= e.to);
+  for (const start of cfg.nodes) {
+    for (let byte = 0; byte < 256; byte++) {
+      const first = entryFor(start.name, byte);
+      const path = [start.name];
+      for (let entry = first; entry !== undefined && entry.node !== path[path.length - 1]; entry = entryFor(entry.node, byte)) {
+        const chain = (): string => [...path, entry!.node].join(' -> ');
+        const hops = maxHops(path[path.length - 1]!);
+        if (path.includes(entry.node)) throw new ConfigError(`${cfg.file}:${first!.line}: route ${shown(first!.text)} loops: ${chain()}`);
+        if (path.length > hops) throw new ConfigError(`${cfg.file}:${first!.line}: route ${shown(first!.text)} takes more than max-hops (${hops}): ${chain()}`);
+        path.push(entry.node);
+      }
+    }
+  }
+}
+
+/** etcd://host:port[,host:port…]/prefix: the endpoints (as http:// URLs) and the key prefix (no trailing slash). */
+export function parseCoordinatorUrl(url: string): { hosts: string[]; prefix: string } | null {
+  const m = /^etcd:\/\/([^/]+)(\/.*)$/.exec(url);
+  if (!m || /\/$/.test(m[2]!) || /\s/.test(m[2]!)) return null;
+  const hosts = m[1]!.split(',');
+  if (!hosts.every((h) => /^[A-Za-z0-9_.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(h))) return null;
+  return { hosts: hosts.map((h) => `http://${h}`), prefix: m[2]! };
 }
 
 /** Reads and parses a cluster.conf, as bytes: see the rule at the top. */
