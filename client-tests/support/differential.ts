@@ -238,13 +238,15 @@ export class Differential {
   /**
    * A whole SCAN/HSCAN iteration on each server: `prefix` is the command up to
    * the cursor (["SCAN"] or ["HSCAN", key]), `options` what follows it. Cursors
-   * and batches are the servers' own business; what must agree is the set of
-   * elements (pairs for HSCAN) met over the whole walk, and any error.
+   * and batches are the servers' own business; what must agree is the multiset
+   * of elements (pairs for HSCAN) met over the whole walk, duplicates counted,
+   * and any error. (Redis may repeat an element while its table rehashes; with
+   * nothing written during the walk it does not, and neither may we.)
    */
   async scanAll(prefix: readonly string[], options: readonly string[] = []): Promise<void> {
     const pairs = prefix[0]!.toUpperCase() === 'HSCAN';
     const walk = async (c: RawClient): Promise<string> => {
-      const seen = new Set<string>();
+      const seen: string[] = [];
       let cursor = '0';
       for (let i = 0; i < 100_000; i++) {
         c.send(encodeCommand([...prefix, cursor, ...options]));
@@ -254,9 +256,9 @@ export class Differential {
         const next = bulkText(agg.items[0]!);
         const batch = splitAggregate(agg.items[1]!);
         if (next === null || !batch || !/^\d+$/.test(next)) return `malformed: ${reply}`;
-        for (const e of pairs ? pairsOf(batch.items) : batch.items) seen.add(e);
+        seen.push(...(pairs ? pairsOf(batch.items) : batch.items));
         cursor = next;
-        if (cursor === '0') return `walk:${[...seen].sort().join('')}`;
+        if (cursor === '0') return `walk:${seen.sort().join('')}`;
       }
       return 'walk never ended';
     };
