@@ -8,6 +8,8 @@ import { checkSetting, configFor, loadConfig, type NodeAddress, type NodeConfig 
 import { describeTable } from './cluster/router.js';
 import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
+import { Migration } from './cluster/migration.js';
+import * as r from './protocol/resp.js';
 import { resolveSecret, secretsEqual } from './cluster/secret.js';
 import { Store } from './store/store.js';
 import { newClientState, type ClientState, type NodeView, type ReplicaClient } from './commands/types.js';
@@ -64,6 +66,21 @@ export class KvNode implements ConnectionHost {
     for (const n of config.nodes) if (n.name !== config.self.name) this.links.set(n.name, this.makeLink(n));
     this.routing = new RoutingStage(config.self.name, config.table, config.nodes, this.links, this.setting('max-hops'));
     this.routing.isReplica = (name) => this.isReplicaNode(name);
+    this.migration = new Migration({
+      self: config.self.name,
+      store: this.store,
+      links: this.links,
+      table: () => this.routing.currentTable,
+      setting: (name) => this.setting(name),
+      log: (msg) => this.log(msg),
+      runLocal: (argv) => {
+        const client = (this.migrationClient ??= newClientState(0, 'migration', 'migration', true));
+        const reply = this.routing.runHere({ node: this.view, client, proto: 2, path: ['migration'] }, lookupCommand(argv[0]!)!, argv);
+        return reply instanceof Promise ? r.error('ERR internal error: asynchronous write in a migration') : reply;
+      },
+      active: () => this.replication.following === null,
+    });
+    this.routing.migration = this.migration;
     this.view = this.makeView();
     this.persistence = new Persistence(
       { store: this.store, setting: (name) => this.settings.get(name) ?? '', log: (msg) => this.log(msg) },
@@ -92,11 +109,14 @@ export class KvNode implements ConnectionHost {
       timeoutMs: this.setting('forward-timeout'),
       log: (msg) => this.log(msg, `link to ${n.name}`),
       // Take-overs that happened while this node or that peer was away, as the peer knows them.
-      onUp: () =>
+      onUp: () => {
         this.links.get(n.name)?.send(['KV.REPLACED'], (reply) => {
           const names = arrayElements(reply)?.map((e) => stringValue(e) ?? '') ?? [];
           for (let i = 0; i + 1 < names.length; i += 2) this.peerPromoted(names[i + 1]!, names[i]!);
-        }),
+        });
+        // Moves to and from that node go on, whichever of the two restarted.
+        this.migration.linkUp(n.name);
+      },
     });
   }
 
@@ -107,6 +127,11 @@ export class KvNode implements ConnectionHost {
     for (const took of this.routing.replaced.values()) if (took === name) return false;
     return this.config.replicaOf.has(name);
   }
+
+  /** The keys this node moves to other nodes, or takes from them, when the table changes. */
+  readonly migration: Migration;
+  /** The client a migration's RESTOREs and DELs run as. */
+  private migrationClient: ClientState | null = null;
 
   /** The client a replica runs its primary's stream as. */
   private primaryClient: ClientState | null = null;
@@ -185,6 +210,7 @@ export class KvNode implements ConnectionHost {
     this.routing.setView(next.table, next.nodes);
     this.config = next;
     this.revision = revision;
+    this.migration.tableChanged(before, (n) => next.replicaOf.get(n) === this.name);
     this.log(`configuration revision ${revision}: table ${describeTable(before)} -> ${describeTable(next.table)}`);
     return null;
   }
@@ -351,6 +377,8 @@ export class KvNode implements ConnectionHost {
       'auto-aof-rewrite-min-size',
       'aof-load-truncated',
       'save',
+      'migrate-keys-per-second',
+      'migrate-batch-keys',
     ];
     if (!settable.includes(name)) return `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
     // One rule for the file and CONFIG SET: the same bounds, units and words.
@@ -418,6 +446,7 @@ export class KvNode implements ConnectionHost {
           kv_commands_local: c.local,
           kv_commands_forwarded: c.forwarded,
           kv_commands_received: c.received,
+          ...this.migration.info(),
         };
         for (const link of this.links.values()) {
           const since = link.state === 'down' ? `,down_since=${Math.floor(link.downSince / 1000)}` : '';
@@ -459,6 +488,8 @@ export class KvNode implements ConnectionHost {
         this.persistence.start();
         const follow = this.replicaofSetting();
         if (follow !== null) this.replication.follow(follow.host, follow.port);
+        // Keys of ranges this node no longer owns (a move a crash interrupted) go on moving.
+        this.migration.resume();
 
       } catch (e) {
         server.close();
@@ -524,6 +555,7 @@ export class KvNode implements ConnectionHost {
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
     for (const c of this.connections) c.socket.destroy();
     for (const link of this.links.values()) link.close();
+    this.migration.close();
     // What was acknowledged is written and fsynced before the process may exit.
     this.replication.close();
     await this.persistence.shutdown(this.shutdownMode).catch((e: unknown) => this.log(`error closing the append only file: ${(e as Error).message}`));

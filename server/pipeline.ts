@@ -213,6 +213,7 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     const failed = host.view.reload();
     return failed === null ? r.OK : r.error(`ERR configuration not applied, node ${host.view.name} keeps its table: ${failed.replace(/[\r\n]+/g, ' ')}`);
   }
+  if (name === 'kv.import' || name === 'kv.migrating' || name === 'kv.migrations') return migrationFromPeer(host, client.peer, name, argv);
   if (name === 'kv.replaced') {
     if (argv.length !== 1) return malformed('KV.REPLACED', 'takes no arguments');
     return r.bulkArray(host.view.replication.replaced(), 2);
@@ -223,6 +224,29 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     return host.routing.dispatch({ node: host.view, client, proto: client.proto, path }, spec, argv);
   }
   return unknownCommand(argv);
+}
+
+/**
+ * The messages of a bucket migration (cluster/migration.ts):
+ * KV.IMPORT <from> (<key> <expiry> <payload>)…, KV.MIGRATING start|done <bytes>,
+ * and KV.MIGRATIONS (what the asker should still look for here).
+ */
+function migrationFromPeer(host: PipelineHost, peer: string, name: string, argv: string[]): MaybeAsync {
+  const m = host.routing.migration;
+  if (m === null) return r.error('ERR this node takes no migrations');
+  if (name === 'kv.import') {
+    if (argv.length < 2 || (argv.length - 2) % 3 !== 0) return malformed('KV.IMPORT', 'expected <from> (<key> <expiry> <payload>)...');
+    const expiries = argv.filter((_, i) => i >= 3 && (i - 3) % 3 === 0);
+    if (!expiries.every((e) => /^(0|[1-9]\d{0,15})$/.test(e))) return malformed('KV.IMPORT', 'an expiry is not a time in ms');
+    if (host.view.replication.readOnly()) return r.error("READONLY You can't write against a read only replica.");
+    return m.importBatch(argv[1]!, argv);
+  }
+  if (name === 'kv.migrating') {
+    if (argv.length !== 3 || (argv[1] !== 'start' && argv[1] !== 'done')) return malformed('KV.MIGRATING', 'expected start|done <bytes>');
+    return r.bulk(m.onMigrating(peer, argv[1], argv[2]!));
+  }
+  if (argv.length !== 1) return malformed('KV.MIGRATIONS', 'takes no arguments');
+  return m.migrationsFor(peer);
 }
 
 /** ERR naming the internal command and what about it is malformed. */

@@ -84,6 +84,9 @@ export const DEFAULT_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['masterauth', ''],
   ['repl-backlog-size', String(1024 * 1024)],
   ['replica-read-only', 'yes'],
+  // Bucket migration: keys moved per second (0: as fast as the nodes go), and keys per batch.
+  ['migrate-keys-per-second', '0'],
+  ['migrate-batch-keys', '256'],
   // etcd mode: seconds a primary's lease lives without renewal, the bound on a failover's time.
   ['lease-ttl', '5'],
 ]);
@@ -136,6 +139,8 @@ const SETTING_RULES: ReadonlyMap<string, SettingRule> = new Map<string, SettingR
   ['masterauth', { kind: 'text' }],
   ['repl-backlog-size', { kind: 'memory', min: 16n * 1024n, max: LONG_MAX }],
   ['replica-read-only', { kind: 'enum', values: ['yes', 'no'] }],
+  ['migrate-keys-per-second', { kind: 'integer', min: 0n, max: 100_000_000n }],
+  ['migrate-batch-keys', { kind: 'integer', min: 1n, max: 100_000n }],
   // etcd grants leases in whole seconds, at least 2 (its minimum TTL is about one election timeout).
   ['lease-ttl', { kind: 'integer', min: 2n, max: 3600n, unit: 'seconds' }],
 ]);

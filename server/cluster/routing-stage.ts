@@ -17,6 +17,7 @@ import type { NodeAddress, RouteEntry } from './config.js';
 import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
 import { keyMoveOf, moveKey } from './move-key.js';
+import type { Migration } from './migration.js';
 import { lookupCommand } from '../commands/table.js';
 import { propagation } from '../commands/propagate.js';
 import { EXECABORT } from '../commands/transactions.js';
@@ -68,6 +69,9 @@ export class RoutingStage {
 
   /** Set by the node: true for a replica, whose keys are its primary's; keyspace commands skip it. */
   isReplica: (node: string) => boolean = () => false;
+
+  /** Set by the node: the keys this node moves away or takes in while the table changes. */
+  migration: Migration | null = null;
 
   /** Primaries replaced by a promoted replica (old name → new), as the cluster learned them. */
   readonly replaced = new Map<string, string>();
@@ -199,19 +203,40 @@ export class RoutingStage {
     });
   }
 
-  /** The owner of `key` by this node's table, or an error reply. */
+  /**
+   * Where `key` is served from here: its owner by this node's table, or an
+   * error reply. While a range moves (cluster/migration.ts), the key may still
+   * be here, on its way, or still on the node it comes from.
+   */
   private owner(ctx: Ctx, key: string): string | { error: r.Reply } {
     const route = ownerOf(this.table, key);
     if ('error' in route) return { error: r.error(route.error) };
-    if (route.node === this.self) return route.node;
-    // The path so far plus this node; built only for an error message.
-    if (ctx.path.includes(route.node)) {
-      return { error: r.error(`ERR forwarding loop for ${inspectBucket(key)}: ${[...ctx.path, this.self, route.node].join(' -> ')}`) };
+    const m = this.migration;
+    if (route.node === this.self) {
+      const src = m !== null && m.importingAny ? m.importSource(key, ctx.path) : null;
+      return src === null ? this.self : this.hopTo(ctx, key, src, true);
+    }
+    const sender = ctx.path.length > 0 ? ctx.path[ctx.path.length - 1] : undefined;
+    if (m !== null && m.moving) {
+      const at = m.whereIs(key, route.node, sender);
+      if (at === this.self) return at;
+      // In flight: after its value, over the same link, wherever the request came from.
+      if (at !== null) return this.hopTo(ctx, key, at, true);
+    }
+    // Back to the node that sent it here, once: it looked here for a key of a
+    // range it is taking over, and will serve it itself.
+    return this.hopTo(ctx, key, route.node, route.node === sender && !ctx.path.includes(this.self));
+  }
+
+  /** `node`, unless going there would loop (`revisit` allows a node already passed) or pass max-hops. */
+  private hopTo(ctx: Ctx, key: string, node: string, revisit: boolean): string | { error: r.Reply } {
+    if (!revisit && ctx.path.includes(node)) {
+      return { error: r.error(`ERR forwarding loop for ${inspectBucket(key)}: ${[...ctx.path, this.self, node].join(' -> ')}`) };
     }
     if (ctx.path.length + 1 > this.maxHops) {
-      return { error: r.error(`ERR too many hops for ${inspectBucket(key)}: ${[...ctx.path, this.self, route.node].join(' -> ')}`) };
+      return { error: r.error(`ERR too many hops for ${inspectBucket(key)}: ${[...ctx.path, this.self, node].join(' -> ')}`) };
     }
-    return route.node;
+    return node;
   }
 
   /** Sends a command to `node` in a forwarding envelope; resolves to its reply, verbatim. */
@@ -233,7 +258,7 @@ export class RoutingStage {
     return new Promise((resolve) => link.send(['KV.LOCAL', String(ctx.proto), ...argv], resolve));
   }
 
-  private keyed(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+  private keyed(ctx: Ctx, spec: CommandSpec, argv: string[], shipped = false): MaybeAsync {
     const k = keyRange(spec, argv);
     if (k === null) return this.runHere(ctx, spec, argv);
     // The range rather than keyPositions()'s array: this runs for every request.
@@ -242,6 +267,10 @@ export class RoutingStage {
       const o = this.owner(ctx, argv[i]!);
       if (typeof o !== 'string') return o.error;
       if (target !== null && o !== target) {
+        // Some keys still here, the others already moved: these go first, and the command after them.
+        if (!shipped && this.migration?.moving && this.migration.shipNow(keyPositions(spec, argv).map((p) => argv[p]!))) {
+          return this.keyed(ctx, spec, argv, true);
+        }
         return r.error(`ERR keys of '${spec.name}' live on different nodes (${target}, ${o}); this command needs them on one`);
       }
       target = o;
