@@ -107,16 +107,12 @@ function describe(cfg: ClusterConfig, source: Source): string {
 
 /** KV.RELOAD to every node of the file; one line per node. True when every node applied it. */
 async function reloadNodes(cfg: ClusterConfig): Promise<boolean> {
-  let ok = true;
-  await Promise.all(
-    cfg.nodes.map(async (n) => {
-      const reply = await askNode(cfg, n.name, [['KV.RELOAD']]);
-      const r = reply[0]!;
-      if ('error' in r) ok = false;
-      process.stdout.write(`${n.name}: ${'error' in r ? r.error : r.text}\n`);
-    }),
-  );
-  return ok;
+  const replies = await Promise.all(cfg.nodes.map(async (n) => (await askNode(cfg, n.name, [['KV.RELOAD']]))[0]!));
+  cfg.nodes.forEach((n, i) => {
+    const r = replies[i]!;
+    process.stdout.write(`${n.name}: ${'error' in r ? r.error : r.text}\n`);
+  });
+  return replies.every((r) => !('error' in r));
 }
 
 /** The replies of one node, or one error naming why it could not be asked. */
