@@ -149,7 +149,7 @@ export class KvNode implements ConnectionHost {
 
   /** `replicaof <node>` (a node of cluster.conf) or `replicaof <host> <port>`: where to follow, or null. */
   private replicaofSetting(): { host: string; port: number } | null {
-    const words = (this.settings.get('replicaof') ?? '').split(' ').filter((w) => w !== '');
+    const words = (this.config.settings.get('replicaof') ?? '').split(' ').filter((w) => w !== '');
     if (words.length === 0) return null;
     if (words.length === 1) {
       const n = this.config.nodes.find((x) => x.name === words[0]);
@@ -207,9 +207,27 @@ export class KvNode implements ConnectionHost {
       this.links.delete(name);
     }
     const before = this.routing.currentTable;
+    const previous = this.config;
+    // Settings a running node can take (those CONFIG SET takes) follow the file; others need a restart.
+    const restartFor: string[] = [];
+    for (const [name, value] of next.settings) {
+      if (previous.settings.get(name) === value || name === 'replicaof') continue;
+      if (this.setConfig(name, value) !== null) restartFor.push(name);
+    }
+    if (restartFor.length > 0) this.log(`configuration revision ${revision}: ${restartFor.join(', ')} changed; they take effect at the next restart`);
     this.routing.setView(next.table, next.nodes);
     this.config = next;
     this.revision = revision;
+    // A failover decided by the coordinator: this node follows another, or stops following.
+    if ((next.settings.get('replicaof') ?? '') !== (previous.settings.get('replicaof') ?? '')) {
+      try {
+        const follow = this.replicaofSetting();
+        if (follow === null) this.replication.stopFollowing();
+        else this.replication.follow(follow.host, follow.port);
+      } catch (e) {
+        this.log(`configuration revision ${revision}: ${(e as Error).message}`);
+      }
+    }
     this.migration.tableChanged(before, (n) => next.replicaOf.get(n) === this.name);
     this.log(`configuration revision ${revision}: table ${describeTable(before)} -> ${describeTable(next.table)}`);
     return null;
