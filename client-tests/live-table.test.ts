@@ -104,6 +104,7 @@ describe('a range moves from foo to bar', () => {
     const foo = client(cluster.ports['foo']!);
     await foo.set('gone', 'a');
     await foo.set('here', 'b');
+    await foo.set('hush', 'c');
     apply(cluster, 'bar', ['a-f foo', 'g-z bar'], '2');
     apply(cluster, 'foo', ['a-f foo', 'g-z bar'], '2');
     // Throttled to a key a second: one of the two moves at once, the other waits.
@@ -112,5 +113,12 @@ describe('a range moves from foo to bar', () => {
     expect(await foo.rename('gone', 'hold')).toBe('OK');
     expect(await foo.get('hold')).toBe('a');
     expect(await foo.exists('gone')).toBe(0);
+    // The same for a transaction: the keys still on foo go first, and EXEC runs on bar.
+    expect(held(cluster, 'foo')).toEqual(['hush']);
+    expect(await foo.multi().get('hush').set('hold', 'd').exec()).toEqual([
+      [null, 'c'],
+      [null, 'OK'],
+    ]);
+    expect(held(cluster, 'foo')).toEqual([]);
   });
 });

@@ -410,28 +410,49 @@ export class RoutingStage {
   }
 
   private runTransaction(ctx: Ctx, queued: readonly QueuedCommand[], watched: readonly { key: string; version: string }[]): MaybeAsync {
+    const target = this.transactionTarget(ctx, queued, watched);
+    if (typeof target === 'object' && target !== null && target.spans === true && this.migration?.moving) {
+      // Some keys still here, the others already moved: these go first, and the transaction after them.
+      const keys = [...watched.map((w) => w.key), ...queued.flatMap((q) => keyPositions(q.spec, q.argv).map((i) => q.argv[i]!))];
+      if (this.migration.shipNow(keys)) return this.runTransactionAt(ctx, queued, watched, this.transactionTarget(ctx, queued, watched));
+    }
+    return this.runTransactionAt(ctx, queued, watched, target);
+  }
+
+  /** The one node every key of a transaction lives on (null: no keys), or why there is none. */
+  private transactionTarget(ctx: Ctx, queued: readonly QueuedCommand[], watched: readonly { key: string; version: string }[]): string | null | { error: r.Reply; spans?: true } {
     let target: string | null = null;
     for (const w of watched) {
       const o = this.owner(ctx, w.key);
-      if (typeof o !== 'string') return o.error;
+      if (typeof o !== 'string') return o;
       if (target !== null && o !== target) {
-        return r.error(`ERR MULTI/EXEC needs every key on one node; this transaction has keys on ${target} and ${o}`);
+        return { error: r.error(`ERR MULTI/EXEC needs every key on one node; this transaction has keys on ${target} and ${o}`), spans: true };
       }
       target = o;
     }
     for (const q of queued) {
       if (q.spec.routing.startsWith('all-') && this.nodes.length > 1) {
-        return r.error(`ERR ${q.spec.name.toUpperCase()} cannot run inside MULTI: it spans every node of the cluster`);
+        return { error: r.error(`ERR ${q.spec.name.toUpperCase()} cannot run inside MULTI: it spans every node of the cluster`) };
       }
       for (const i of keyPositions(q.spec, q.argv)) {
         const o = this.owner(ctx, q.argv[i]!);
-        if (typeof o !== 'string') return o.error;
+        if (typeof o !== 'string') return o;
         if (target !== null && o !== target) {
-          return r.error(`ERR MULTI/EXEC needs every key on one node; this transaction has keys on ${target} and ${o}`);
+          return { error: r.error(`ERR MULTI/EXEC needs every key on one node; this transaction has keys on ${target} and ${o}`), spans: true };
         }
         target = o;
       }
     }
+    return target;
+  }
+
+  private runTransactionAt(
+    ctx: Ctx,
+    queued: readonly QueuedCommand[],
+    watched: readonly { key: string; version: string }[],
+    target: string | null | { error: r.Reply },
+  ): MaybeAsync {
+    if (target !== null && typeof target !== 'string') return target.error;
     if (target === null || target === this.self) {
       // A watched key that changed since WATCH: the transaction does not run.
       for (const w of watched) if (String(ctx.node.store.watch.versionOf(w.key)) !== w.version) return r.nilArray(ctx.proto);
