@@ -62,6 +62,8 @@ export class PeerLink {
   private stallEndedAt = 0;
   /** The KV.HELLO of the current connection, which no client waits for. */
   private hello: Pending | null = null;
+  /** The peer refused this connection's KV.HELLO: nothing sent behind it ran there. */
+  private helloRefused = false;
   private keepUp = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Requests not yet written: pieces, then the small ones being joined. */
@@ -182,6 +184,7 @@ export class PeerLink {
     const hello: Pending = (this.hello = {
       cb: (reply) => {
         if (typeof reply === 'string' && reply.startsWith('-')) {
+          this.helloRefused = true;
           this.lastError = describeHelloReply(reply);
           this.opts.log(`link to ${this.name}: ${this.lastError}`);
           socket.destroy();
@@ -265,8 +268,10 @@ export class PeerLink {
     this.lastError = reason;
     this.pending = [];
     this.head = 0;
-    // Requests written to a link that was up may have run before it closed.
-    const sent = wasUp ? '; the command may or may not have run there' : '';
+    // Requests written to a link that was up may have run before it closed;
+    // not behind a KV.HELLO the peer refused (it runs nothing after that).
+    const sent = wasUp && !this.helloRefused ? '; the command may or may not have run there' : '';
+    this.helloRefused = false;
     for (const p of waiting) {
       if (p.cb && p !== this.hello) {
         this.failed++;
