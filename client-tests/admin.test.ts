@@ -102,7 +102,7 @@ describe('kv-admin with a file', () => {
     const revision = Number((await clusterInfo(ports.foo)).get('kv_config_revision'));
     writeFileSync(conf, good + 'route 0-9 nobody\n');
     foo!.child.kill('SIGHUP');
-        // The node was started with the file's full path, and its log escapes quotes.
+    // The node was started with the file's full path, and its log escapes quotes.
     const line = good.split('\n').length;
     await eventually('foo logs the refusal', () => foo!.stderr().includes(`configuration not reloaded, node keeps revision ${revision}: ${conf}:${line}: unknown node \\"nobody\\" in route 0-9`));
     expect((await clusterInfo(ports.foo)).get('kv_config_revision')).toBe(String(revision));
