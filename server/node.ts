@@ -506,8 +506,14 @@ export class KvNode implements ConnectionHost {
         this.persistence.start();
         const follow = this.replicaofSetting();
         if (follow !== null) this.replication.follow(follow.host, follow.port);
-        // Keys of ranges this node no longer owns (a move a crash interrupted) go on moving.
-        this.migration.resume();
+        // Keys of ranges this node no longer owns (a move a crash interrupted) go on
+        // moving, and ranges it was taking over are looked for on their source again:
+        // clients hear -LOADING until the peers said what they are moving here.
+        if (follow === null) {
+          this.syncLoading = true;
+          await this.migration.resume(1000);
+          this.syncLoading = false;
+        }
 
       } catch (e) {
         server.close();

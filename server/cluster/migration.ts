@@ -184,13 +184,28 @@ export class Migration {
     this.tick();
   }
 
-  /** At start (after the AOF is loaded): keys left from a move a crash interrupted go on moving. */
-  resume(): void {
+  /**
+   * At start (after the AOF is loaded): keys left from a move a crash
+   * interrupted go on moving, and every peer is asked what it is moving here,
+   * so that this node, back from a crash in the middle of taking a range, looks
+   * for the keys it does not have yet before it answers a client. Resolves when
+   * every peer answered or is down, or after `waitMs`.
+   */
+  async resume(waitMs: number): Promise<void> {
     if (!this.host.active()) return;
     this.rescan();
     this.announce();
     this.tick();
+    // Links still connecting ask when they are up (linkUp); a request sent now
+    // to a peer that is not up yet would only put its link into backoff.
+    for (const [peer, link] of this.host.links) if (link.state === 'up') this.askSource(peer);
+    const deadline = Date.now() + waitMs;
+    const settled = (): boolean => [...this.host.links].every(([peer, link]) => this.answered.has(peer) || link.state === 'down' || link.state === 'idle');
+    while (!settled() && Date.now() < deadline) await new Promise((done) => setTimeout(done, 5));
   }
+
+  /** Peers that answered KV.MIGRATIONS at least once since this node started. */
+  private readonly answered = new Set<string>();
 
   /** Finds every key held here that the table gives to another node, and queues it for that node. */
   private rescan(): number {
@@ -257,6 +272,7 @@ export class Migration {
    */
   private askSource(src: string): void {
     this.host.links.get(src)?.send(['KV.MIGRATIONS'], (reply) => {
+      this.answered.add(src);
       const parts = arrayElements(reply)?.map((e) => stringValue(e));
       if (parts === undefined || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') return;
       const owned = new Set(bytesFromWire(parts[0]));
