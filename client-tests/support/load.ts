@@ -51,6 +51,8 @@ export interface LoadOptions {
   ttlShare?: number;
   /** ms a request may take before it counts as failed. */
   timeoutMs?: number;
+  /** The name of the node on a port, for messages. */
+  nameOf?: (port: number) => string;
 }
 
 export interface Problems {
@@ -149,7 +151,8 @@ export class CheckedLoad {
       this.loops.push(
         (async () => {
           while (this.running) {
-            const { c, port } = via();
+            const { c, port: p } = via();
+            const port = this.o.nameOf?.(p) ?? String(p);
             if (c.status !== 'ready') {
               await new Promise((r) => setTimeout(r, 20));
               continue;
@@ -221,6 +224,81 @@ export class CheckedLoad {
       } else if (exists) must.add(k);
     }
     return { must, may };
+  }
+}
+
+/**
+ * Immutable keys (value `${key}:seed`) read in pipelines of `batch` GETs
+ * through every live port, as fast as the nodes answer: a read that misses
+ * one, in any short window (a node restarting, a table not yet reloaded), is
+ * more likely caught here than by the load's one-at-a-time requests.
+ */
+export class SeededProbe {
+  reads = 0;
+  readonly missed: string[] = [];
+  missedCount = 0;
+  errors = 0;
+  private running = true;
+  private loops: Promise<void>[] = [];
+  private readonly clients = new Map<number, Redis>();
+
+  constructor(
+    private readonly ports: () => readonly number[],
+    private readonly keys: readonly string[],
+    private readonly nameOf: (port: number) => string = String,
+    private readonly batch = 50,
+  ) {}
+
+  start(loops = 2): void {
+    for (let l = 0; l < loops; l++) {
+      this.loops.push(
+        (async () => {
+          while (this.running) {
+            const ports = this.ports();
+            const port = ports[Math.floor(Math.random() * ports.length)]!;
+            let c = this.clients.get(port);
+            if (c === undefined) {
+              c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false, autoResendUnfulfilledCommands: false, enableReadyCheck: false, commandTimeout: 5000, retryStrategy: () => 20 });
+              c.on('error', () => {});
+              this.clients.set(port, c);
+            }
+            if (c.status !== 'ready') {
+              await new Promise((r) => setTimeout(r, 5));
+              continue;
+            }
+            const chosen = Array.from({ length: this.batch }, () => this.keys[Math.floor(Math.random() * this.keys.length)]!);
+            const p = c.pipeline();
+            for (const k of chosen) p.get(k);
+            const res = await p.exec().catch(() => null);
+            if (res === null) {
+              this.errors++;
+              continue;
+            }
+            res.forEach(([err, got], i) => {
+              if (err !== null) {
+                this.errors++;
+                return;
+              }
+              this.reads++;
+              if (got !== `${chosen[i]}:seed`) {
+                this.missedCount++;
+                if (this.missed.length < KEEP) this.missed.push(`GET ${chosen[i]} via ${this.nameOf(port)}: ${got === null ? 'nil' : String(got)}`);
+              }
+            });
+          }
+        })(),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+    for (const c of this.clients.values()) c.disconnect();
+  }
+
+  summary(): string {
+    return `${this.reads} probe reads, ${this.errors} failed, ${this.missedCount} wrong${this.missed.length ? `: ${this.missed.slice(0, 5).join(' | ')}` : ''}`;
   }
 }
 
