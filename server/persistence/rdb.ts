@@ -110,28 +110,37 @@ export interface EncodeOptions {
   compress?: boolean;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** A growing chunk of output; full chunks are queued in `ready` for the caller to take. */
 class Sink {
-  private buf = Buffer.allocUnsafe(CHUNK);
+  private buf = EMPTY;
   private pos = 0;
   readonly ready: Buffer[] = [];
   /** Scratch space for compression: the string's bytes, and the compressed output. */
   private static plain: Buffer | null = null;
   private static packed: Buffer | null = null;
 
-  /** compressUpTo: the longest string to try LZF on; 0 for none. */
-  constructor(private readonly compressUpTo: number) {}
+  /**
+   * compressUpTo: the longest string to try LZF on; 0 for none. chunk: the
+   * size of the buffers written into (a DUMP of a small value takes a small one).
+   */
+  constructor(
+    private readonly compressUpTo: number,
+    private readonly chunk = CHUNK,
+  ) {}
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     this.flush();
-    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+    this.buf = Buffer.allocUnsafe(Math.max(n, this.chunk));
   }
 
+  /** Queues what was written; the next write takes a fresh buffer. */
   flush(): void {
     if (this.pos === 0) return;
     this.ready.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.buf = EMPTY;
     this.pos = 0;
   }
 
@@ -278,7 +287,11 @@ function typeByte(v: Value): number {
  * bucket; Redis refuses it as it refuses any empty key ("Bad data format").
  */
 export function dumpPayload(value: Value, opts: EncodeOptions = {}): Buffer {
-  const sink = new Sink(opts.compress === false ? 0 : MAX_STRING);
+  // A buffer about the value's size: DUMP and bucket migration make one per key.
+  let size = 16;
+  if (typeof value === 'string') size += value.length;
+  else for (const [f, v] of value.fields) if ((size += f.length + v.length + 10) >= CHUNK) break;
+  const sink = new Sink(opts.compress === false ? 0 : MAX_STRING, Math.min(size, CHUNK));
   sink.byte(typeByte(value));
   sink.value(value);
   sink.byte(RDB_VERSION & 0xff);
