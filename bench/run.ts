@@ -1,13 +1,15 @@
 // `npm run bench [-- --quick] [--no-matrix] [--no-durability] [--no-memory]
-//                [--no-scale] [--only matrix,durability,memory,scale]
-//                [--targets redis,local,…] [--repeat N] [--out NAME]`
+//                [--no-scale] [--no-migration] [--only matrix,durability,memory,scale,migration]
+//                [--targets redis,local,…] [--repeat N] [--out NAME]
+//                [--migration-keys N] [--migration-setting 'LINE']`
 //
 // Starts every target on free ports (redis-server, nutcracker in front of
 // redis-server, a kv node owning the keys, a kv node one hop and two hops away
 // from the owner), runs redis-benchmark against each, measures what the
 // append-only file costs (redis-server and a kv node, each without
 // persistence, with appendfsync everysec and always: lib/durability.ts),
-// memory and scaling, stops everything, prints the tables and writes
+// memory and scaling, what a live migration costs (migration.ts: keys moved
+// per second, and the latency of other requests during the move), stops everything, prints the tables and writes
 // bench/results/<NAME>.{json,md,svg} (NAME: latest, or quick with --quick;
 // with --only, only-<sections> or quick-only-<sections>, so that a partial run
 // does not overwrite the full results).
@@ -21,6 +23,7 @@ import { TESTS, redisBenchmark, type Measurement } from './lib/redis-benchmark.j
 import { TARGETS, TARGET_LABELS, startNodes, startRedis, startTarget, type Target, type TargetId } from './lib/targets.js';
 import { info, oneCommand, pipelineLoad, randInt, encode } from './lib/resp.js';
 import { runDurability } from './lib/durability.js';
+import { migrationConsole, migrationMarkdown, runMigration, type MigrationFigures } from './migration.js';
 import { consoleReport, markdownReport, ratios, svgChart, type MemoryFigures, type Results, type Row, type ScaleRow } from './lib/report.js';
 
 interface Options {
@@ -29,16 +32,20 @@ interface Options {
   durability: boolean;
   memory: boolean;
   scale: boolean;
+  migration: boolean;
+  /** Keys moved by the migration section (1M for the issue's figure: --migration-keys 1000000). */
+  migrationKeys: number;
+  migrationSettings: string[];
   targets: TargetId[];
   repeat: number;
   out: string;
 }
 
-const SECTIONS = ['matrix', 'durability', 'memory', 'scale'] as const;
+const SECTIONS = ['matrix', 'durability', 'memory', 'scale', 'migration'] as const;
 
 function parseArgs(argv: string[]): Options {
   let only: string[] | null = null;
-  const o: Options = { quick: false, matrix: true, durability: true, memory: true, scale: true, targets: [...TARGETS], repeat: 1, out: '' };
+  const o: Options = { quick: false, matrix: true, durability: true, memory: true, scale: true, migration: true, migrationKeys: 0, migrationSettings: [], targets: [...TARGETS], repeat: 1, out: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -51,6 +58,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-durability') o.durability = false;
     else if (a === '--no-memory') o.memory = false;
     else if (a === '--no-scale') o.scale = false;
+    else if (a === '--no-migration') o.migration = false;
+    else if (a === '--migration-keys') {
+      o.migrationKeys = Number(value());
+      if (!Number.isInteger(o.migrationKeys) || o.migrationKeys < 1) throw new Error('--migration-keys needs a positive integer');
+    } else if (a === '--migration-setting') o.migrationSettings.push(value());
     else if (a === '--only') {
       const list = value().split(',');
       for (const s of list) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
@@ -64,12 +76,15 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--out') o.out = value();
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--no-matrix] [--no-durability] [--no-memory] [--no-scale] [--only matrix,durability,memory,scale]\n' +
-          '                        [--targets redis,nutcracker,local,one-hop,two-hop] [--repeat N] [--out NAME]\n',
+        'usage: npm run bench -- [--quick] [--no-matrix] [--no-durability] [--no-memory] [--no-scale] [--no-migration]\n' +
+          '                        [--only matrix,durability,memory,scale,migration]\n' +
+          '                        [--targets redis,nutcracker,local,one-hop,two-hop] [--repeat N] [--out NAME]\n' +
+          '                        [--migration-keys N (default 200000, 50000 with --quick)] [--migration-setting \'migrate-keys-per-second 50000\']\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
+  if (o.migrationKeys === 0) o.migrationKeys = o.quick ? 50_000 : 200_000;
   if (o.out === '') o.out = only ? `${o.quick ? 'quick-' : ''}only-${only.join('-')}` : o.quick ? 'quick' : 'latest';
   return o;
 }
@@ -319,6 +334,12 @@ async function main(): Promise<void> {
   const durability = o.durability ? await runDurability({ quick: o.quick, repeat: o.repeat, clients: CLIENTS, keyspace: KEYSPACE, log }, checks) : null;
   const memory = o.memory ? await runMemory(o, checks) : null;
   const scale = o.scale ? await runScale(o, checks, hardLimit) : [];
+  const migration: MigrationFigures | null = o.migration
+    ? await runMigration(
+        { keys: o.migrationKeys, valueBytes: 16, rate: 2000, connections: 8, baselineSeconds: o.quick ? 5 : 10, settings: o.migrationSettings, log },
+        checks,
+      )
+    : null;
   const res: Results = {
     commit,
     uncommittedServerChanges: uncommitted,
@@ -345,10 +366,10 @@ async function main(): Promise<void> {
   };
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${o.out}.json`), JSON.stringify(res, null, 2) + '\n');
-  writeFileSync(join(dir, `${o.out}.md`), markdownReport(res));
+  writeFileSync(join(dir, `${o.out}.json`), JSON.stringify({ ...res, migration }, null, 2) + '\n');
+  writeFileSync(join(dir, `${o.out}.md`), markdownReport(res) + (migration ? '\n' + migrationMarkdown(migration).join('\n') + '\n' : ''));
   if (rows.length) writeFileSync(join(dir, `${o.out}.svg`), svgChart(res));
-  process.stdout.write('\n' + consoleReport(res) + '\n\n');
+  process.stdout.write('\n' + consoleReport(res) + (migration ? '\n\n' + migrationConsole(migration).join('\n') : '') + '\n\n');
   log(`wrote bench/results/${o.out}.json, .md${rows.length ? ', .svg' : ''} in ${res.durationSeconds} s`);
 }
 
