@@ -52,6 +52,7 @@ function isLocalAddress(host: string): boolean {
 interface FromEtcd {
   coordinator: Coordinator;
   stored: StoredConfig;
+  stopFailover?: () => void;
 }
 
 async function runOne(cfg: ClusterConfig, name: string, requirepass: string | null, etcd: FromEtcd | null): Promise<void> {
@@ -72,7 +73,13 @@ async function runOne(cfg: ClusterConfig, name: string, requirepass: string | nu
   );
   await node.start();
   process.stdout.write(node.banner() + '\n');
-  if (etcd !== null) etcd.coordinator.follow(node, etcd.stored);
+  if (etcd !== null) {
+    const { Failover } = await import('./cluster/lease.js');
+    const failover = new Failover(etcd.coordinator, node);
+    failover.configure(cfg);
+    etcd.coordinator.follow(node, etcd.stored, (next) => failover.configure(next));
+    etcd.stopFailover = () => failover.close();
+  }
   process.on('SIGHUP', () => {
     const failed = node.reload();
     // In etcd mode the re-read is asynchronous: its outcome is logged when it lands.
@@ -85,6 +92,7 @@ async function runOne(cfg: ClusterConfig, name: string, requirepass: string | nu
     if (stopping) return;
     stopping = true;
     node.log('shutting down');
+    etcd?.stopFailover?.();
     etcd?.coordinator.close();
     void node.stop().then(() => process.exit(0));
   };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addNode, moveRange, rangeText, removeNode } from './config-edit.js';
+import { addNode, failoverEdit, moveRange, rangeText, removeNode } from './config-edit.js';
 import { ConfigError } from './config.js';
 
 const FILE = `# two nodes
@@ -70,5 +70,17 @@ describe('addNode and removeNode', () => {
     expect(removeNode(moved, 'bar', 'c.conf')).toBe(
       '# two nodes\nnode foo 127.0.0.1:6379\n\n# the table\nroute a-m foo   # first half\nroute n-z foo\nappendonly yes\n[foo]\nappendonly no\n',
     );
+  });
+});
+
+describe('failoverEdit', () => {
+  test("the replica takes the primary's entries; the old primary follows it", () => {
+    const text = FILE.replace('6380\n', '6380\nnode foo2 127.0.0.1:6381\n') + '[foo]\ndir /d/foo\n[foo2]\nreplicaof foo   # follows foo\ndir /d/foo2\n[bar]\nroute a-m foo\nroute n-z bar\n';
+    expect(failoverEdit(text, 'foo', 'foo2', 'c.conf')).toBe(
+      FILE.replace('6380\n', '6380\nnode foo2 127.0.0.1:6381\n').replace('route a-m foo   #', 'route a-m foo2   #') +
+        '[foo]\nreplicaof foo2\ndir /d/foo\n[foo2]\ndir /d/foo2\n[bar]\nroute a-m foo2\nroute n-z bar\n',
+    );
+    const noSection = FILE.replace('6380\n', '6380\nnode foo2 127.0.0.1:6381\n') + '[foo2]\nreplicaof foo\n';
+    expect(failoverEdit(noSection, 'foo', 'foo2', 'c.conf')).toBe(FILE.replace('6380\n', '6380\nnode foo2 127.0.0.1:6381\n').replace('route a-m foo ', 'route a-m foo2 ') + '[foo2]\n[foo]\nreplicaof foo2\n');
   });
 });

@@ -145,3 +145,29 @@ export function removeNode(text: string, name: string, file: string): string {
   });
   return checked(joinLines(out, eol), file, what);
 }
+
+/**
+ * A failover, as the configuration says it: every entry that names `primary`
+ * names `replica` instead, the replica follows no one, and the old primary's
+ * section says `replicaof <replica>`, so it rejoins as a replica when it is back.
+ */
+export function failoverEdit(text: string, primary: string, replica: string, file: string): string {
+  const cfg = parseConfig(text, file);
+  const renamed = new Set([...cfg.table, ...[...cfg.sectionTables.values()].flat()].filter((e) => e.node === primary).map((e) => e.line));
+  const { lines, eol } = splitLines(text);
+  const out: string[] = [];
+  let section: string | null = null;
+  let hasSection = false;
+  lines.forEach((l, i) => {
+    const header = /^[ \t]*\[([^\]\s]+)\]/.exec(l);
+    if (header) section = header[1]!;
+    if (renamed.has(i + 1)) out.push(l.replace(/^([ \t]*route[ \t]+\S+[ \t]+)\S+/, `$1${replica}`));
+    else if (!(/^[ \t]*replicaof[ \t]/.test(l) && (section === replica || section === primary))) out.push(l);
+    if (header && section === primary) {
+      hasSection = true;
+      out.push(`replicaof ${replica}`);
+    }
+  });
+  if (!hasSection) out.push(`[${primary}]`, `replicaof ${replica}`);
+  return checked(joinLines(out, eol), file, `failover from ${primary} to ${replica}`);
+}

@@ -105,20 +105,24 @@ export class Coordinator {
    * A revision that does not load is logged and skipped: the node keeps its
    * table. While etcd is away the node keeps serving; the watch resumes after
    * the last revision it saw when etcd is back. node.reload (SIGHUP,
-   * KV.RELOAD) re-reads the configuration now.
+   * KV.RELOAD) re-reads the configuration now. `applied` hears of each
+   * configuration the node took (failover roles follow it).
    */
-  follow(node: ConfigFollower, from: StoredConfig): void {
+  follow(node: ConfigFollower, from: StoredConfig, applied: (cfg: ClusterConfig) => void = () => {}): void {
     let seen = Number(from.revision);
     const apply = (text: string, revision: string): void => {
       if (Number(revision) <= seen) return;
       seen = Number(revision);
       let failed: string | null;
+      let cfg: ClusterConfig | null = null;
       try {
-        failed = node.applyConfig(configFor(parseStoredConfig(text, this.prefix), node.name), revision);
+        cfg = parseStoredConfig(text, this.prefix);
+        failed = node.applyConfig(configFor(cfg, node.name), revision);
       } catch (e) {
         failed = (e as Error).message;
       }
       if (failed !== null) node.log(`configuration revision ${revision} from etcd not applied, node keeps revision ${node.revision}: ${failed}`);
+      else applied(cfg!);
     };
     let away = false;
     const watch = (startRevision: string): void => {
