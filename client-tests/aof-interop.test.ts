@@ -10,10 +10,10 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AofLoader, AofWriter } from '../server/persistence/aof.js';
-import { noteMissing, run } from './support/clients-bin.js';
+import { run } from './support/clients-bin.js';
 import { startRedis, type ExternalServer } from './support/servers.js';
+import { describeWithRedis } from './support/redis-rule.js';
 
-const MISSING = noteMissing('redis-server', 'AOF interop with redis-server') || noteMissing('redis-check-aof', 'AOF interop with redis-check-aof');
 
 const dirs: string[] = [];
 const servers: ExternalServer[] = [];
@@ -131,7 +131,7 @@ async function expectRedisHolds(redis: Redis, model: Model): Promise<void> {
   }
 }
 
-describe.skipIf(MISSING)('AOF interop with Redis 7', () => {
+describeWithRedis('AOF interop with Redis 7', () => {
   it('a directory written by kv passes redis-check-aof and loads in redis-server', async () => {
     const dir = tempDir();
     const model: Model = new Map();
@@ -222,4 +222,4 @@ describe.skipIf(MISSING)('AOF interop with Redis 7', () => {
     const plain = (m: Model): unknown => [...m].map(([k, e]) => [k, typeof e.value === 'string' ? e.value : [...e.value].sort(), e.expireAt]).sort();
     expect(plain(loaded)).toEqual(plain(model));
   });
-});
+}, ['redis-server', 'redis-check-aof']);

@@ -12,9 +12,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClient } from 'redis';
 import { Redis } from 'ioredis';
-import { noteMissing } from './support/clients-bin.js';
 import { RecordingProxy, type Exchange } from './support/clients-proxy.js';
 import { startCluster, startRedis, startSingleNode, type ExternalServer, type TestCluster } from './support/servers.js';
+import { describeWithRedis } from './support/redis-rule.js';
 
 const newClient = (port: number) => createClient({ socket: { host: '127.0.0.1', port } });
 type NodeRedis = ReturnType<typeof newClient>;
@@ -100,7 +100,7 @@ describe('node-redis with default options', () => {
   });
 });
 
-describe.skipIf(noteMissing('redis-server', 'node-redis against redis-server'))('node-redis against redis-server, for comparison', () => {
+describeWithRedis('node-redis against redis-server, for comparison', () => {
   let redis: ExternalServer;
 
   beforeAll(async () => {

@@ -16,7 +16,6 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
-  haveBinary,
   startCluster,
   startRedis,
   startSingleNode,
@@ -39,6 +38,7 @@ import {
   type Step,
 } from './support/differential.js';
 import { Rng } from './support/random-commands.js';
+import { describeWithRedis } from './support/redis-rule.js';
 
 const TWO: ClusterSpec = { nodes: ['foo', 'bar'], routes: ['a-m foo', 'n-z bar'] };
 
@@ -1799,9 +1799,7 @@ function defineSuite(target: Target, proto: 2 | 3, sequences: Record<string, Seq
   });
 }
 
-const HAVE_REDIS = haveBinary('redis-server');
-
-describe.skipIf(!HAVE_REDIS)('differential conformance against redis-server', () => {
+describeWithRedis('differential conformance against redis-server', () => {
   beforeAll(async () => {
     [redis, single, two, three] = await Promise.all([startRedis(), startSingleNode(), startCluster(TWO), startCluster(THREE)]);
   });

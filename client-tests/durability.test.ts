@@ -9,6 +9,7 @@
 
 import { afterAll, describe, expect, test } from 'vitest';
 import { freePort } from './support/servers.js';
+import { testWithRedis } from './support/redis-rule.js';
 import { pairConf, removeTempDirs, startNode, tempDir, writeConf, type NodeProcess } from './support/node-process.js';
 import { ReplyReader, show } from './support/reply-reader.js';
 
@@ -258,7 +259,7 @@ describe('the directory a node leaves', () => {
     return { dir, port, conf, node, state };
   }
 
-  test('redis-check-aof calls it valid, and redis-server 7 loads the same keys, values and expiry times', async () => {
+  testWithRedis('redis-check-aof calls it valid, and redis-server 7 loads the same keys, values and expiry times', async () => {
     const { dir, node, state } = await nodeWithData();
     node.child.kill('SIGTERM');
     expect((await node.exited).code).toBe(0);
@@ -278,7 +279,7 @@ describe('the directory a node leaves', () => {
     } finally {
       await redis.stop();
     }
-  }, 30_000);
+  }, 30_000, ['redis-server', 'redis-check-aof']);
 
   test('a torn last command is cut with a warning; a corrupted middle stops the node, naming the file and offset', async () => {
     const { dir, port, conf, node } = await nodeWithData();

@@ -10,12 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noteMissing } from './support/clients-bin.js';
 import { startRedis, startSingleNode, type ExternalServer, type TestCluster } from './support/servers.js';
 import { readSnapshot, writeSnapshot, type SnapshotEntry } from '../server/persistence/rdb.js';
 import { Hash, type Value } from '../server/store/store.js';
+import { describeWithRedis } from './support/redis-rule.js';
 
-const MISSING = noteMissing('redis-server', 'RDB interop') || noteMissing('redis-check-rdb', 'RDB interop');
 
 /** Bytes as a latin1 string, the way kv holds them. */
 const latin1 = (b: Buffer): string => b.toString('latin1');
@@ -85,7 +84,7 @@ async function waitLoaded(c: Redis): Promise<void> {
   }
 }
 
-describe.skipIf(MISSING)('RDB interop with Redis 7.0', () => {
+describeWithRedis('RDB interop with Redis 7.0', () => {
   let redis: ExternalServer;
   let kv: TestCluster;
   let r: Redis;
@@ -300,4 +299,4 @@ describe.skipIf(MISSING)('RDB interop with Redis 7.0', () => {
     expect(got.size).toBe(expected.size);
     for (const [key, e] of expected) expect([key, got.get(key)]).toEqual([key, e]);
   }, 60_000);
-});
+}, ['redis-server', 'redis-check-rdb']);

@@ -9,6 +9,7 @@
 // compared with a pair of redis-servers in the same setup.
 
 import { afterAll, describe, expect, test } from 'vitest';
+import { describeWithRedis } from './support/redis-rule.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort, SECRET } from './support/servers.js';
@@ -310,7 +311,7 @@ async function moreWrites(c: ReplyReader): Promise<void> {
 
 // --- the tests --------------------------------------------------------------------
 
-describe('replication, servers in their own processes', () => {
+describeWithRedis('replication, servers in their own processes', () => {
   test('redis-server as a replica of a kv node: the RDB, then the stream, WAIT and ROLE', async () => {
     // Two kv nodes, so that a cross-node RENAME brings a key onto foo (a-m), which redis-server follows.
     const ports = { foo: await freePort(), bar: await freePort() };

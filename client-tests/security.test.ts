@@ -8,9 +8,10 @@ import { Redis } from 'ioredis';
 import { configFor, parseConfig } from '../server/cluster/config.js';
 import { KvNode } from '../server/node.js';
 import { RawClient } from './support/raw.js';
+import { describeWithRedis } from './support/redis-rule.js';
 import { freePort, startCluster, startRedis, type ExternalServer, type TestCluster } from './support/servers.js';
 
-describe('requirepass, compared byte for byte with redis-server', () => {
+describeWithRedis('requirepass, compared byte for byte with redis-server', () => {
   let cluster: TestCluster;
   let redis: ExternalServer;
 

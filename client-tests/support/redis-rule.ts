@@ -3,7 +3,7 @@
 // KV_TEST_WITHOUT_REDIS=1 skips them instead, under a name that says why, so a
 // run without Redis is never mistaken for one that compared with it.
 
-import { describe, test, type SuiteFactory } from 'vitest';
+import { describe, test, type SuiteFactory, type TestFunction } from 'vitest';
 import { haveBinary } from './servers.js';
 
 /** Set to 1 to skip, visibly, what needs redis-server instead of failing. */
@@ -50,6 +50,16 @@ export function describeWithRedis(name: string, body: SuiteFactory, binaries: re
     test(`needs ${absent.join(', ')}`, () => {
       throw new Error(missingMessage(absent));
     });
+  });
+}
+
+/** One test that needs `binaries`, under the same rule as describeWithRedis. */
+export function testWithRedis(name: string, fn: TestFunction, timeout?: number, binaries: readonly string[] = ['redis-server']): void {
+  const absent = missing(binaries);
+  if (absent.length === 0) return void test(name, fn, timeout);
+  if (WITHOUT_REDIS) return void test.skipIf(true)(name + skippedBecause(absent), fn);
+  test(name, () => {
+    throw new Error(missingMessage(absent));
   });
 }
 

@@ -109,6 +109,10 @@ async function spawnServer(cmd: string, args: string[], port: number): Promise<E
 
 /** A real redis-server on a free port, without persistence. */
 export async function startRedis(extra: string[] = []): Promise<ExternalServer> {
+  // A clear word rather than a spawn error (support/redis-rule.ts has the rule).
+  if (!haveBinary('redis-server')) {
+    throw new Error("redis-server not on PATH: install Debian's redis-server package (bash .ci/run does), or set KV_TEST_WITHOUT_REDIS=1 to skip what needs it");
+  }
   const port = await freePort();
   // Its own directory: a SAVE or SHUTDOWN in a test must not leave dump.rdb in the checkout.
   const dir = mkdtempSync(join(tmpdir(), 'kv-redis-'));

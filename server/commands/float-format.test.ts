@@ -11,8 +11,9 @@ import {
   parseLongDouble,
   type LongDouble,
 } from './float-format.js';
-import { haveBinary, startRedis, startSingleNode, type ExternalServer, type TestCluster } from '../../client-tests/support/servers.js';
+import { startRedis, startSingleNode, type ExternalServer, type TestCluster } from '../../client-tests/support/servers.js';
 import { RawClient } from '../../client-tests/support/raw.js';
+import { describeWithRedis } from '../../client-tests/support/redis-rule.js';
 
 function incr(current: string | undefined, increment: string): string {
   const r = incrByFloat(current, increment);
@@ -243,9 +244,8 @@ async function run(client: RawClient, cases: Case[], prefix: string): Promise<st
   return out;
 }
 
-const haveRedis = haveBinary('redis-server');
 
-describe.skipIf(!haveRedis)('differential against redis-server', () => {
+describeWithRedis('differential against redis-server', () => {
   let redis: ExternalServer;
   let node: TestCluster;
   let redisClient: RawClient;

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haveBinary, startCluster, startRedis, startSingleNode, type ExternalServer, type TestCluster } from '../../client-tests/support/servers.js';
+import { startCluster, startRedis, startSingleNode, type ExternalServer, type TestCluster } from '../../client-tests/support/servers.js';
 import { Differential, bulkText, type Compare, type Step } from '../../client-tests/support/differential.js';
 import { RawClient } from '../../client-tests/support/raw.js';
+import { describeWithRedis } from '../../client-tests/support/redis-rule.js';
 
 let redis: ExternalServer;
 let single: TestCluster;
@@ -207,7 +208,7 @@ const SEQUENCES: Record<string, readonly Step[]> = {
   ],
 };
 
-describe.skipIf(!haveBinary('redis-server'))('housekeeping commands against redis-server', () => {
+describeWithRedis('housekeeping commands against redis-server', () => {
   beforeAll(async () => {
     // SAVE writes dump.rdb into Redis's directory: a temporary one, not the repository.
     const dir = mkdtempSync(join(tmpdir(), 'kv-redis-'));
