@@ -57,15 +57,15 @@ describe('kv-admin with a file', () => {
   test('move rewrites the route lines, keeps the rest, and every node runs the new table', async () => {
     const before = readFileSync(conf, 'latin1');
     expect(await runAdmin(dir, 'move', 'g-m', 'bar')).toEqual({ code: 0, stdout: 'cluster.conf written; reloading the nodes\nfoo: OK\nbar: OK\n', stderr: '' });
-    expect(readFileSync(conf, 'latin1')).toBe(before.replace('route a-m foo   # first half\n', 'route a-f foo   # first half\nroute g-m bar\n'));
+    expect(readFileSync(conf, 'latin1')).toBe(before.replace('route a-m foo   # first half\nroute n-z bar\n', 'route a-f foo   # first half\nroute g-z bar\n'));
     for (const port of [ports.foo, ports.bar]) {
       const info = await clusterInfo(port);
-      expect([info.get('kv_config_revision'), info.get('kv_table')]).toEqual(['2', '[a-f foo, g-m bar, n-z bar]']);
+      expect([info.get('kv_config_revision'), info.get('kv_table')]).toEqual(['2', '[a-f foo, g-z bar]']);
     }
     expect(await ownerOf(ports.foo, 'house')).toBe('"bar"');
     expect(await ownerOf(ports.foo, 'apple')).toBe('"foo"');
     const status = await runAdmin(dir, 'status');
-    expect(status.stdout).toContain(`foo 127.0.0.1:${ports.foo}\n  kv_table:[a-f foo, g-m bar, n-z bar]\n  kv_config_revision:2\n`);
+    expect(status.stdout).toContain(`foo 127.0.0.1:${ports.foo}\n  kv_table:[a-f foo, g-z bar]\n  kv_config_revision:2\n`);
   });
 
   test('a refused edit changes nothing and says why', async () => {
@@ -74,13 +74,13 @@ describe('kv-admin with a file', () => {
     expect(await runAdmin(dir, 'remove-node', 'bar')).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'kv-admin: remove-node bar refused, nothing changed: route g-m bar (line 7), route n-z bar (line 8) still names it; move those ranges to another node first\n',
+      stderr: 'kv-admin: remove-node bar refused, nothing changed: route g-z bar (line 7) still names it; move those ranges to another node first\n',
     });
     // bar's own table sends q back to foo, whose table sends it to bar.
     expect(await runAdmin(dir, 'move', 'q', 'foo', '--section', 'bar')).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'kv-admin: move q foo refused, nothing changed: the result would not load: cluster.conf:8: route n-z loops: foo -> bar -> foo\n',
+      stderr: 'kv-admin: move q foo refused, nothing changed: the result would not load: cluster.conf:7: route g-z loops: foo -> bar -> foo\n',
     });
     expect(readFileSync(conf, 'latin1')).toBe(before);
     expect((await clusterInfo(ports.foo)).get('kv_config_revision')).toBe('2');
@@ -106,7 +106,7 @@ describe('kv-admin with a file', () => {
     const line = good.split('\n').length;
     await eventually('foo logs the refusal', () => foo!.stderr().includes(`configuration not reloaded, node keeps revision ${revision}: ${conf}:${line}: unknown node \\"nobody\\" in route 0-9`));
     expect((await clusterInfo(ports.foo)).get('kv_config_revision')).toBe(String(revision));
-    writeFileSync(conf, good.replace('route g-m bar\n', 'route g-m foo\n'));
+    writeFileSync(conf, good.replace('route g-z bar\n', 'route g-m foo\nroute n-z bar\n'));
     foo!.child.kill('SIGHUP');
     await eventually('foo logs the reload', () => foo!.stderr().includes(`configuration reloaded (revision ${revision + 1})`));
     expect((await clusterInfo(ports.foo)).get('kv_table')).toBe('[a-f foo, g-m foo, n-z bar]');

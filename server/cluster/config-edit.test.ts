@@ -28,8 +28,15 @@ describe('moveRange', () => {
   });
 
   test('trims the entries a range straddles, and removes those it covers', () => {
-    expect(moveRange(FILE, 'g-p', 'bar', 'c.conf')).toContain('route a-f foo   # first half\nroute g-p bar\nroute q-z bar\nappendonly yes\n');
+    expect(moveRange(FILE, 'g-p', 'bar', 'c.conf')).toContain('route a-f foo   # first half\nroute g-z bar\nappendonly yes\n');
     expect(moveRange(FILE, 'a-z', 'foo', 'c.conf')).toContain('# the table\nroute a-z foo   # first half\nappendonly yes\n');
+  });
+
+  test('a range joins the entries of its node beside it, unless they carry a comment', () => {
+    const split = moveRange(FILE, 'g-m', 'bar', 'c.conf');
+    expect(split).toContain('route a-f foo   # first half\nroute g-z bar\nappendonly yes\n');
+    expect(moveRange(split, 'g-m', 'foo', 'c.conf')).toContain('route a-f foo   # first half\nroute g-m foo\nroute n-z bar\n');
+    expect(moveRange(moveRange(FILE, 'q', 'foo', 'c.conf'), 'q', 'bar', 'c.conf')).toContain('route a-m foo   # first half\nroute n-z bar\nappendonly');
   });
 
   test('a range no entry covers follows the last entry of its table', () => {
@@ -37,7 +44,7 @@ describe('moveRange', () => {
   });
 
   test("--section edits a node's own table, made from the shared one when it has none", () => {
-    expect(moveRange(FILE, 'n-z', 'foo', 'c.conf', 'foo')).toBe(FILE + '[foo]\nroute a-m foo\nroute n-z foo\n');
+    expect(moveRange(FILE, 'n-z', 'foo', 'c.conf', 'foo')).toBe(FILE + '[foo]\nroute a-z foo\n');
   });
 
   test('an edit that would not load changes nothing and says why', () => {

@@ -100,7 +100,28 @@ export function moveRange(text: string, range: string, node: string, file: strin
     const shift = [...replaced.entries()].filter(([ln]) => ln <= last).reduce((n, [, p]) => n + p.length - 1, 0);
     out.splice(last + shift, 0, `route ${range} ${node}`);
   }
-  return checked(joinLines(out, eol), file, what);
+  return checked(mergeNeighbours(checked(joinLines(out, eol), file, what), file, section, target, node), file, what);
+}
+
+/**
+ * Joins the moved range with the entries of the same node right before and
+ * after it (a-f foo and g-m foo become a-m foo), unless a comment is on them,
+ * so that moves back and forth do not leave the table in pieces.
+ */
+function mergeNeighbours(text: string, file: string, section: string | null, target: { from: number; to: number }, node: string): string {
+  const entries = tableOf(parseConfig(text, file), section);
+  const moved = entries.find((e) => e.from === target.from && e.to === target.to && e.node === node)!;
+  const { lines, eol } = splitLines(text);
+  const plain = (e: RouteEntry): boolean => !/#/.test(lines[e.line - 1]!.replace(/^[ \t]*route[ \t]+\S+/, ''));
+  const before = entries.find((e) => e.node === node && e.to + 1 === moved.from && plain(e));
+  const after = entries.find((e) => e.node === node && e.from === moved.to + 1 && plain(e));
+  if (before === undefined && after === undefined) return text;
+  const from = before?.from ?? moved.from;
+  const to = after?.to ?? moved.to;
+  const keep = before ?? moved;
+  lines[keep.line - 1] = lines[keep.line - 1]!.replace(/^([ \t]*route[ \t]+)\S+/, `$1${rangeText(from, to)}`);
+  const drop = new Set([moved, after].filter((e): e is RouteEntry => e !== undefined && e !== keep).map((e) => e.line));
+  return joinLines(lines.filter((_, i) => !drop.has(i + 1)), eol);
 }
 
 /** The number of the last `node` line (0 when there is none). */
