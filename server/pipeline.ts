@@ -234,6 +234,9 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
 function migrationFromPeer(host: PipelineHost, peer: string, name: string, argv: string[]): MaybeAsync {
   const m = host.routing.migration;
   if (m === null) return r.error('ERR this node takes no migrations');
+  // While this node loads its data it can neither say what it holds nor take keys.
+  const refused = host.refusal?.(['write']) ?? null;
+  if (refused !== null && refused.startsWith('LOADING')) return r.error(refused);
   if (name === 'kv.import') {
     if (argv.length < 2 || (argv.length - 2) % 3 !== 0) return malformed('KV.IMPORT', 'expected <from> (<key> <expiry> <payload>)...');
     const expiries = argv.filter((_, i) => i >= 3 && (i - 3) % 3 === 0);

@@ -100,6 +100,14 @@ export class Migration {
   private readonly targets = new Map<string, Outgoing>();
   /** Keys sent and not yet acknowledged, with their target: served there, not here. */
   private readonly inFlight = new Map<string, string>();
+  /**
+   * Keys the target may or may not have: their batch failed, or this node
+   * restarted in the middle of a move. Neither served here nor sent on to the
+   * target until they are sent again (the target keeps its own copy if it has one).
+   */
+  private readonly resendFirst = new Set<string>();
+  /** Keys taken from each source during its move here, so a batch sent twice is taken once. */
+  private readonly taken = new Map<string, Set<string>>();
   /** First bytes this node owns whose keys may still be on another node, with that node. */
   private readonly importing = new Map<number, string>();
   private scheduled = false;
@@ -140,6 +148,9 @@ export class Migration {
    * key is this node's until it does.
    */
   whereIs(key: string, tableOwner: string, sender: string | undefined): string | null {
+    // A key the target may or may not have (its batch failed, or this node restarted
+    // mid-move) is sent again before the request, which then follows it.
+    if (this.resendFirst.size !== 0 && this.resendFirst.has(key)) this.shipNow([key]);
     const dest = this.inFlight.get(key);
     if (dest !== undefined) return dest;
     if (this.host.store.has(key)) return this.host.self;
@@ -194,15 +205,22 @@ export class Migration {
   async resume(waitMs: number): Promise<void> {
     if (!this.host.active()) return;
     this.rescan();
+    // Any of them may be on the target already, with writes since: none is served here before it is sent again.
+    for (const t of this.targets.values()) for (const key of t.queue) this.resendFirst.add(key);
     this.announce();
     this.tick();
     // Links still connecting ask when they are up (linkUp); a request sent now
     // to a peer that is not up yet would only put its link into backoff.
-    for (const [peer, link] of this.host.links) if (link.state === 'up') this.askSource(peer);
+    for (const [peer, link] of this.host.links) if (link.state === 'up') this.askSource(peer, true);
+    this.starting = true;
     const deadline = Date.now() + waitMs;
     const settled = (): boolean => [...this.host.links].every(([peer, link]) => this.answered.has(peer) || link.state === 'down' || link.state === 'idle');
     while (!settled() && Date.now() < deadline) await new Promise((done) => setTimeout(done, 5));
+    this.starting = false;
   }
+
+  /** Set while resume() waits for the peers' first answers. */
+  private starting = false;
 
   /** Peers that answered KV.MIGRATIONS at least once since this node started. */
   private readonly answered = new Set<string>();
@@ -251,7 +269,7 @@ export class Migration {
   linkUp(peer: string): void {
     if (!this.host.active()) return;
     this.announce(peer);
-    this.askSource(peer);
+    this.askSource(peer, this.starting);
   }
 
   /**
@@ -270,8 +288,13 @@ export class Migration {
    * neither owns nor moves here are done; ranges it moves here are imported
    * (this node may have restarted since it was told).
    */
-  private askSource(src: string): void {
+  private askSource(src: string, atStart = false): void {
     this.host.links.get(src)?.send(['KV.MIGRATIONS'], (reply) => {
+      if (isErrorReply(reply) && (stringValue(reply) ?? '').startsWith('LOADING')) {
+        // That node is loading its data: it cannot say yet what it holds.
+        setTimeout(() => this.askSource(src, atStart), 100).unref();
+        return;
+      }
       this.answered.add(src);
       const parts = arrayElements(reply)?.map((e) => stringValue(e));
       if (parts === undefined || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') return;
@@ -280,6 +303,9 @@ export class Migration {
       const mine = ownersByByte(this.host.table());
       for (const [b, from] of this.importing) if (from === src && !owned.has(b) && !moving.includes(b)) this.importing.delete(b);
       for (const b of moving) if (mine[b] === this.host.self) this.importing.set(b, src);
+      // A node that starts owning ranges a peer still owns (a node just added, before
+      // the others reloaded) looks for those keys there until the peer moves them.
+      if (atStart) for (const b of owned) if (mine[b] === this.host.self && !this.importing.has(b)) this.importing.set(b, src);
     });
   }
 
@@ -292,6 +318,7 @@ export class Migration {
       else if (this.importing.get(b) === from) this.importing.delete(b);
     }
     if (phase === 'done' && mine.length > 0) this.host.log(`import of ${describeBytes(mine)} from ${from} done`);
+    if (phase === 'done' && ![...this.importing.values()].includes(from)) this.taken.delete(from);
     return bytesToWire(mine);
   }
 
@@ -311,10 +338,15 @@ export class Migration {
         continue;
       }
       if (!this.importing.has(key.charCodeAt(0))) this.importing.set(key.charCodeAt(0), from);
-      if (store.has(key)) {
+      let taken = this.taken.get(from);
+      if (taken === undefined) this.taken.set(from, (taken = new Set()));
+      // Taken before (a batch sent again after a timeout): clients may have changed or deleted it here since.
+      if (store.has(key) || taken.has(key)) {
+        taken.add(key);
         results.push(r.ZERO);
         continue;
       }
+      taken.add(key);
       // Through RESTORE, which checks the payload, so the AOF and replicas get it as RESTORE … ABSTTL.
       const reply = this.host.runLocal(['RESTORE', key, argv[i + 1]!, argv[i + 2]!, 'ABSTTL']);
       results.push(typeof reply === 'string' && isErrorReply(reply) ? reply : r.ONE);
@@ -398,7 +430,7 @@ export class Migration {
     for (const key of keys) {
       const owner = owners[key.charCodeAt(0)];
       if (key.length === 0 || owner === null || owner === undefined || owner === this.host.self) continue;
-      if (this.inFlight.has(key) || !this.host.store.has(key)) continue;
+      if ((this.inFlight.has(key) && !this.resendFirst.has(key)) || !this.host.store.has(key)) continue;
       byDest.set(owner, [...(byDest.get(owner) ?? []), key]);
     }
     for (const [dest, list] of byDest) {
@@ -428,7 +460,10 @@ export class Migration {
       const value = store.get(key);
       if (value === undefined || owner === this.host.self || owner === null || owner === undefined) {
         // Gone (deleted or expired here), or this node's again (the table changed back).
-        if (this.inFlight.get(key) === dest && value === undefined) this.inFlight.delete(key);
+        if (value === undefined) {
+          if (this.inFlight.get(key) === dest) this.inFlight.delete(key);
+          this.resendFirst.delete(key);
+        }
         continue;
       }
       if (owner !== dest) {
@@ -441,6 +476,7 @@ export class Migration {
       bytes += key.length + payload.length;
       sent.push(key);
       this.inFlight.set(key, dest);
+      this.resendFirst.delete(key);
     }
     const rest = keys.slice(i);
     if (sent.length === 0) return rest;
@@ -457,7 +493,10 @@ export class Migration {
     if (results === null || results.length !== keys.length) {
       // The target may or may not have them: they stay in flight (served there,
       // not here) and go again; the target keeps its own copy of any it has.
-      for (const k of keys) t.queue.add(k);
+      for (const k of keys) {
+        t.queue.add(k);
+        if (this.inFlight.get(k) === dest) this.resendFirst.add(k);
+      }
       t.retryAt = Date.now() + RETRY_MS;
       this.host.log(`moving keys to ${dest}: ${keys.length} keys not acknowledged (${(stringValue(reply) ?? 'unexpected reply').slice(0, 200)}), sending them again`);
       this.tick();
