@@ -201,11 +201,7 @@ export class KvNode implements ConnectionHost {
         if (this.server !== null) fresh.start();
       }
     }
-    for (const [name, link] of this.links) {
-      if (next.nodes.some((n) => n.name === name)) continue;
-      link.close();
-      this.links.delete(name);
-    }
+
     const before = this.routing.currentTable;
     const previous = this.config;
     // Settings a running node can take (those CONFIG SET takes) follow the file; others need a restart.
@@ -229,12 +225,35 @@ export class KvNode implements ConnectionHost {
       }
     }
     this.migration.tableChanged(before, (n) => next.replicaOf.get(n) === this.name);
+    this.dropRemovedLinks();
     this.log(`configuration revision ${revision}: table ${describeTable(before)} -> ${describeTable(next.table)}`);
     return null;
   }
 
   /** Where reload() reads the configuration: the file by default; etcd mode replaces it. */
   reload: () => string | null = () => this.reloadFromFile();
+
+  /**
+   * Closes the links of nodes no longer in the configuration, but not while
+   * this node still takes a range over from one of them: checked again until then.
+   */
+  private dropRemovedLinks(): void {
+    clearTimeout(this.dropTimer ?? undefined);
+    this.dropTimer = null;
+    let waiting = false;
+    for (const [name, link] of this.links) {
+      if (this.config.nodes.some((n) => n.name === name)) continue;
+      if (this.migration.importsFrom(name)) {
+        waiting = true;
+        continue;
+      }
+      link.close();
+      this.links.delete(name);
+      this.log(`link to ${name} closed: ${name} is no longer in the configuration`);
+    }
+    if (waiting) (this.dropTimer = setTimeout(() => this.dropRemovedLinks(), 1000)).unref();
+  }
+  private dropTimer: NodeJS.Timeout | null = null;
 
   /** Re-reads the file this node started from (SIGHUP, KV.RELOAD): null when applied, or the file:line error (nothing changed). */
   reloadFromFile(): string | null {
@@ -580,6 +599,7 @@ export class KvNode implements ConnectionHost {
     for (const c of this.connections) c.socket.destroy();
     for (const link of this.links.values()) link.close();
     this.migration.close();
+    clearTimeout(this.dropTimer ?? undefined);
     // What was acknowledged is written and fsynced before the process may exit.
     this.replication.close();
     await this.persistence.shutdown(this.shutdownMode).catch((e: unknown) => this.log(`error closing the append only file: ${(e as Error).message}`));

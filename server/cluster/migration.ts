@@ -161,6 +161,12 @@ export class Migration {
     return null;
   }
 
+  /** True while this node may look for keys on `node` (a range it takes over from it). */
+  importsFrom(node: string): boolean {
+    for (const src of this.importing.values()) if (src === node) return true;
+    return false;
+  }
+
   /** For a key of a range this node owns and does not hold: the node it may still be on, or null. */
   importSource(key: string, path: readonly string[]): string | null {
     const src = this.importing.get(key.charCodeAt(0));
