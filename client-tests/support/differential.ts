@@ -118,7 +118,7 @@ export function agree(redis: string, ours: string, how: Compare): boolean {
 
 // Canonical forms for replies that carry clocks, versions or ids.
 
-/** HELLO: the same map, except the version (7.0.x vs ours) and the connection id. */
+/** HELLO: the same map, version included (we answer as the 7.0.15 we compare with), except the connection id. */
 export const HELLO: Compare = {
   kind: 'canon',
   fn: (reply) => {
@@ -127,7 +127,6 @@ export const HELLO: Compare = {
     const items = [...agg.items];
     for (let i = 0; i + 1 < items.length; i += 2) {
       const key = bulkText(items[i]!);
-      if (key === 'version') items[i + 1] = '<version>';
       if (key === 'id' && integerOf(items[i + 1]!) !== null) items[i + 1] = '<id>';
     }
     return agg.header + items.join('');

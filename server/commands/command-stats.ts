@@ -132,7 +132,9 @@ export class CommandStats {
 
   errorstats(): string {
     let out = '';
-    for (const [code, n] of this.errors) out += `errorstat_${code}:count=${n}\r\n`;
+    // In code order, as Redis walks its radix tree of errors.
+    const codes = [...this.errors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [code, n] of codes) out += `errorstat_${code}:count=${n}\r\n`;
     return out;
   }
 

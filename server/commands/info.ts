@@ -119,7 +119,8 @@ function section(ctx: Ctx, name: Section): string {
         redis_git_dirty: 0,
         redis_build_id: '0',
         redis_mode: 'standalone',
-        os: `${os.type()} ${os.release()} ${os.arch()}`,
+        // uname's machine, as Redis prints it (x86_64, aarch64), not Node's arch (x64, arm64).
+        os: `${os.type()} ${os.release()} ${os.machine()}`,
         arch_bits: 64,
         monotonic_clock: 'POSIX clock_gettime',
         multiplexing_api: 'epoll',

@@ -273,7 +273,8 @@ export class ReplicationPrimary {
   }
 
   get backlogInfo(): { active: number; size: number; first: number; histlen: number } {
-    return { active: this.streaming ? 1 : 0, size: this.backlogSize(), first: this.backlogStart, histlen: this.backlogBytes };
+    // Without a backlog Redis shows offset 0, not where one would start.
+    return { active: this.streaming ? 1 : 0, size: this.backlogSize(), first: this.streaming ? this.backlogStart : 0, histlen: this.backlogBytes };
   }
 
   /**

@@ -79,6 +79,8 @@ export class Store {
     this.resetData();
     this.cache.on('expired', (key: string) => {
       this.expiredKeys++;
+      // However it expired (a read, the sampler): INFO's expires= counts live keys only.
+      this.volatile.delete(key);
       this.watch.touch(key);
       if (this.log.active) this.log.append(['DEL', key]);
       else this.log.changes++;
