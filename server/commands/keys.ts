@@ -5,7 +5,8 @@
 
 import * as r from '../protocol/resp.js';
 import { LLONG_MAX, LLONG_MIN, parseInteger, parseLongLong } from '../protocol/numbers.js';
-import { Hash, typeOf, type Value } from '../store/store.js';
+import { cloneValue, Hash, typeOf, type Value } from '../store/store.js';
+import { BAD_DATA, dumpPayload, parseDumpPayload } from '../persistence/rdb.js';
 import type { Handler } from './types.js';
 import { invalidExpire, NO_SUCH_KEY, NOT_INTEGER, SYNTAX } from './errors.js';
 import { globMatch } from './glob.js';
@@ -170,7 +171,7 @@ export const copy: Handler = (ctx, argv) => {
   if (v === undefined) return r.ZERO;
   if (!options.replace && store.has(dst)) return r.ZERO;
   const at = store.expireTime(src);
-  const value = typeof v === 'string' ? v : v.clone();
+  const value = cloneValue(v);
   if (at > 0) store.setUntil(dst, value, at);
   else store.set(dst, value);
   return r.ONE;
@@ -189,7 +190,8 @@ export const flushdb: Handler = (ctx, argv) => {
 /**
  * KV.DUMP key: the value and TTL of a key as an array, for moving a key to
  * another node (RENAME across nodes): [type, expire-at, value] for a string,
- * [type, expire-at, bucket(0|1), field, value, …] for a hash. expire-at is the
+ * [type, expire-at, bucket(0|1), field, value, …] for a hash, ['rdb',
+ * expire-at, DUMP payload] for a collection. expire-at is the
  * expiry time in ms since the epoch, as PEXPIRETIME gives it (-1: none), so the
  * key keeps the exact time however long the move takes. Nil when missing.
  */
@@ -199,6 +201,7 @@ export const dump: Handler = (ctx, argv) => {
   if (v === undefined) return r.nilArray(ctx.proto);
   const ttl = String(store.expireTime(argv[1]!));
   if (typeof v === 'string') return r.valuesArray(['string', ttl, v], ctx.proto);
+  if (!(v instanceof Hash)) return r.valuesArray(['rdb', ttl, dumpPayload(v).toString('latin1')], ctx.proto);
   const flat = ['hash', ttl, v.bucket ? '1' : '0'];
   for (const [f, val] of v.fields) flat.push(f, val);
   return r.valuesArray(flat, ctx.proto);
@@ -228,6 +231,11 @@ export const restore: Handler = (ctx, argv) => {
     const h = new Hash(bucket === '1');
     for (let i = 5; i < argv.length; i += 2) h.set(argv[i]!, argv[i + 1]!);
     value = h;
+  } else if (kind === 'rdb') {
+    if (argv.length !== 5) return malformedRestore(`a payload is one value, got ${argv.length - 4}`);
+    const parsed = parseDumpPayload(Buffer.from(argv[4]!, 'latin1'));
+    if ('error' in parsed) return malformedRestore(parsed.error.startsWith(BAD_DATA) ? `bad payload${parsed.error.slice(BAD_DATA.length)}` : 'bad payload');
+    value = parsed.value;
   } else {
     return malformedRestore(`unknown type '${kind.slice(0, 32)}'`);
   }

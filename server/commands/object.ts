@@ -8,7 +8,7 @@
 
 import * as r from '../protocol/resp.js';
 import { parseLongLong } from '../protocol/numbers.js';
-import type { Value } from '../store/store.js';
+import { Hash, type Value } from '../store/store.js';
 import type { Ctx, Handler } from './types.js';
 import { NOT_INTEGER, SYNTAX } from './errors.js';
 import { listpackEncoded } from './hashes.js';
@@ -30,6 +30,7 @@ function encoding(ctx: Ctx, v: Value): string {
     if (asLong(v) !== null) return 'int';
     return v.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
   }
+  if (!(v instanceof Hash)) return v.encoding();
   return listpackEncoded(ctx, v) ? 'listpack' : 'hashtable';
 }
 
@@ -94,6 +95,7 @@ function valueSize(ctx: Ctx, v: Value): number {
     if (v.length <= EMBSTR_SIZE_LIMIT) return allocated(ROBJ + 3 + v.length + 1);
     return ROBJ + sdsSize(v.length);
   }
+  if (!(v instanceof Hash)) return ROBJ + v.memoryUsage();
   if (listpackEncoded(ctx, v)) {
     let bytes = 6 + 1; // header and end byte
     for (const [f, val] of v.fields) bytes += listpackEntry(f) + listpackEntry(val);

@@ -10,7 +10,7 @@ import { execute, type PipelineHost } from '../pipeline.js';
 import { RoutingStage } from '../cluster/routing-stage.js';
 import { configFor, parseConfig } from '../cluster/config.js';
 import { testClient, testNode, type TestNode } from './test-node.js';
-import type { Store } from '../store/store.js';
+import { Hash, type Store } from '../store/store.js';
 
 const nodes: TestNode[] = [];
 afterEach(() => {
@@ -41,7 +41,7 @@ function contents(store: Store): [string, unknown, number][] {
     .sort()
     .map((k) => {
       const v = store.get(k)!;
-      return [k, typeof v === 'string' ? v : [...v.fields].sort(), store.expireTime(k)];
+      return [k, v instanceof Hash ? [...v.fields].sort() : v, store.expireTime(k)];
     });
 }
 

@@ -5,7 +5,7 @@
 // as the command table declares (CommandSpec.propagate), so that replaying the
 // log, in kv or in redis-server, gives the same keys, values and expiry times.
 
-import type { Store, Value } from '../store/store.js';
+import { Hash, type Store, type Value } from '../store/store.js';
 import type { CommandSpec } from './types.js';
 
 /** The commands that redo `argv`, which `spec` has just run successfully. */
@@ -38,10 +38,17 @@ const FIELDS_PER_COMMAND = 64;
 /**
  * The commands that create `key` with `value` and expiry time `at` (0: none)
  * on a node without it: a string as SET with PXAT, a hash as HSETs of up to
- * 64 fields then PEXPIREAT. An AOF rewrite writes its base with these.
+ * 64 fields, a collection as its own rebuild() says, then PEXPIREAT. An AOF
+ * rewrite writes its base with these.
  */
 export function rebuild(key: string, value: Value, at: number): (readonly string[])[] {
   if (typeof value === 'string') return [at > 0 ? ['SET', key, value, 'PXAT', String(at)] : ['SET', key, value]];
+  const out: (readonly string[])[] = value instanceof Hash ? hashRebuild(key, value) : value.rebuild(key);
+  if (at > 0 && out.length > 0) out.push(['PEXPIREAT', key, String(at)]);
+  return out;
+}
+
+function hashRebuild(key: string, value: Hash): (readonly string[])[] {
   const out: (readonly string[])[] = [];
   let cmd: string[] = [];
   for (const [f, val] of value.fields) {
@@ -53,7 +60,6 @@ export function rebuild(key: string, value: Value, at: number): (readonly string
     }
   }
   if (cmd.length > 0) out.push(cmd);
-  if (at > 0 && out.length > 0) out.push(['PEXPIREAT', key, String(at)]);
   return out;
 }
 
@@ -67,6 +73,6 @@ function expiryOf(store: Store, key: string): readonly string[] {
 /** One field of a hash as it is now: HSET with its value, or HDEL (which drops an emptied hash, as in Redis). */
 function fieldOf(store: Store, key: string, field: string): readonly string[] {
   const v = store.get(key);
-  const value = v !== undefined && typeof v !== 'string' ? v.fields.get(field) : undefined;
+  const value = v instanceof Hash ? v.fields.get(field) : undefined;
   return value === undefined ? ['HDEL', key, field] : ['HSET', key, field, value];
 }

@@ -45,7 +45,9 @@ function bucketOf(...flat: string[]): Hash {
 
 /** A value as plain data, for comparing: the string, or the hash's fields and bucket flag. */
 function plain(v: Value): unknown {
-  return typeof v === 'string' ? v : { bucket: v.bucket, fields: [...v.fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+  if (typeof v === 'string') return v;
+  if (!(v instanceof Hash)) return { type: v.type, rebuild: v.rebuild('k') };
+  return { bucket: v.bucket, fields: [...v.fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
 }
 
 function restored(payload: Uint8Array): Value {

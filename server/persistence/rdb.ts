@@ -1,4 +1,4 @@
-// Redis's RDB format (src/rdb.c, version 10 as Redis 7.0 writes it) for kv's two
+// Redis's RDB format (src/rdb.c, version 10 as Redis 7.0 writes it) for kv's
 // types: the value encoding that DUMP and RESTORE carry, and whole snapshots,
 // written and read in chunks so a node neither stops nor doubles its memory.
 // Sits below the commands (dump.ts) and beside the store: it takes values and
@@ -7,7 +7,7 @@
 
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Hash, type Value } from '../store/store.js';
+import { Hash, type RdbWriter, type Value } from '../store/store.js';
 import { Crc64, crc64 } from './crc64.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
 
@@ -113,7 +113,7 @@ export interface EncodeOptions {
 const EMPTY = Buffer.alloc(0);
 
 /** A growing chunk of output; full chunks are queued in `ready` for the caller to take. */
-class Sink {
+class Sink implements RdbWriter {
   private buf = EMPTY;
   private pos = 0;
   readonly ready: Buffer[] = [];
@@ -189,6 +189,13 @@ class Sink {
     this.pos += 8;
   }
 
+  /** rdbSaveBinaryDoubleValue. */
+  double(d: number): void {
+    this.room(8);
+    this.buf.writeDoubleLE(d, this.pos);
+    this.pos += 8;
+  }
+
   /** rdbSaveRawString: an integer encoding when the string is a small canonical integer, else LZF or as it is. */
   string(s: string): void {
     const n = s.length;
@@ -248,6 +255,7 @@ class Sink {
   /** A value without its type byte (rdbSaveObject). */
   value(v: Value): void {
     if (typeof v === 'string') return this.string(v);
+    if (!(v instanceof Hash)) return v.writeRdb(this);
     this.len(v.fields.size);
     for (const [field, val] of v.fields) {
       this.string(field);
@@ -277,7 +285,7 @@ function int32Of(s: string): number | null {
 }
 
 function typeByte(v: Value): number {
-  return typeof v === 'string' ? TYPE_STRING : TYPE_HASH;
+  return typeof v === 'string' ? TYPE_STRING : v instanceof Hash ? TYPE_HASH : v.rdbType;
 }
 
 /**
@@ -290,6 +298,7 @@ export function dumpPayload(value: Value, opts: EncodeOptions = {}): Buffer {
   // A buffer about the value's size: DUMP and bucket migration make one per key.
   let size = 16;
   if (typeof value === 'string') size += value.length;
+  else if (!(value instanceof Hash)) size += value.size * 16;
   else for (const [f, v] of value.fields) if ((size += f.length + v.length + 10) >= CHUNK) break;
   const sink = new Sink(opts.compress === false ? 0 : MAX_STRING, Math.min(size, CHUNK));
   sink.byte(typeByte(value));
@@ -351,7 +360,7 @@ export function* snapshotChunks(
       sink.len(sizes.expires);
       first = false;
     }
-    if (typeof value !== 'string' && value.bucket) {
+    if (value instanceof Hash && value.bucket) {
       if (value.fields.size === 0) {
         // Redis has no empty hash (redis-check-rdb calls one an error): an aux field, which Redis skips.
         aux(AUX_EMPTY_BUCKET, `${expireAtMs} ${key}`);

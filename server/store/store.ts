@@ -1,8 +1,9 @@
 // The bucket store: every key of one node, held in node-cache (useClones: false).
 // This is the only module that touches node-cache. Keys are latin1 strings, so
-// every byte of a binary key round-trips. A value is either a string (latin1, one
-// char per byte) or a Hash; a Hash made by the guide's CREATE is a "bucket", which
-// exists even when empty. Expiry is lazy (node-cache checks on every read) and
+// every byte of a binary key round-trips. A value is a string (latin1, one char
+// per byte), a Hash, or a Collection (list, set, sorted set: one class each under
+// store/); a Hash made by the guide's CREATE is a "bucket", which exists even when
+// empty. Expiry is lazy (node-cache checks on every read) and
 // active: a sampler walks the keys that carry a TTL a few at a time, as Redis's
 // activeExpireCycle does, instead of node-cache's sweep over the whole keyspace.
 
@@ -46,11 +47,50 @@ function sharedName(name: string): string {
   return name;
 }
 
-export type Value = string | Hash;
-export type TypeName = 'string' | 'hash';
+/** Where a collection writes its RDB body (persistence/rdb.ts): Redis's length and string encodings, a binary double. */
+export interface RdbWriter {
+  /** rdbSaveLen. */
+  len(n: number): void;
+  /** rdbSaveRawString: integer-encoded, LZF or plain, as Redis picks. */
+  string(s: string): void;
+  /** rdbSaveBinaryDoubleValue: 8 bytes, little-endian. */
+  double(d: number): void;
+}
+
+/**
+ * A value of one of the types Redis holds as a collection (list, set, sorted
+ * set). Each type is one class implementing this, so persistence (RDB, AOF
+ * rewrite), propagation, COPY and OBJECT need no code of their own per type.
+ * A command that empties a collection deletes its key, as in Redis.
+ */
+export interface Collection {
+  readonly type: 'list' | 'set' | 'zset';
+  /** Its elements (members, items). */
+  readonly size: number;
+  /** A collection of its own with the same elements (COPY, a BGSAVE's copy of a key about to change). */
+  clone(): Collection;
+  /** OBJECT ENCODING: the encoding Redis would hold it in. */
+  encoding(): string;
+  /** MEMORY USAGE: about the bytes Redis would take for it. */
+  memoryUsage(): number;
+  /** The RDB type Redis 7.0 loads its body as (RDB_TYPE_SET, RDB_TYPE_ZSET_2, …). */
+  readonly rdbType: number;
+  /** Its body in that type's form (rdbSaveObject). */
+  writeRdb(out: RdbWriter): void;
+  /** Commands that create it on a node without the key, each of bounded size (AOF rewrite, propagation by value). */
+  rebuild(key: string): string[][];
+}
+
+export type Value = string | Hash | Collection;
+export type TypeName = 'string' | 'hash' | Collection['type'];
 
 export function typeOf(v: Value): TypeName {
-  return typeof v === 'string' ? 'string' : 'hash';
+  return typeof v === 'string' ? 'string' : v instanceof Hash ? 'hash' : v.type;
+}
+
+/** A value of its own with the same contents: a string is immutable, anything else is cloned. */
+export function cloneValue(v: Value): Value {
+  return typeof v === 'string' ? v : v.clone();
 }
 
 /** How set() treats an existing TTL. */
