@@ -90,9 +90,10 @@ const SERVER = resolve('dist/server/main.js');
  * in the file's directory, so whatever it writes there (./data/<name>: dump.rdb,
  * the AOF) is the test's own and never loaded by another test's node.
  */
-export function spawnNode(confFile: string, name: string, port: number): NodeProcess {
+export function spawnNode(confFile: string, name: string, port: number, extraEnv: Record<string, string> = {}): NodeProcess {
   const env = { ...process.env };
-  delete env['KV_CLUSTER_SECRET']; // the file's secret lines are what the tests exercise
+  delete env['KV_CLUSTER_SECRET']; // the file's secret lines are what the tests exercise, unless extraEnv sets it
+  Object.assign(env, extraEnv);
   const child = spawn(process.execPath, [SERVER, '--config', confFile, '--name', name], {
     cwd: dirname(confFile),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -171,8 +172,8 @@ export async function outcomeOf(node: NodeProcess, timeoutMs = 10_000): Promise<
 }
 
 /** Starts a node and waits until it listens; fails with its output if it exits first. */
-export async function startNode(confFile: string, name: string, port: number): Promise<NodeProcess> {
-  const node = spawnNode(confFile, name, port);
+export async function startNode(confFile: string, name: string, port: number, extraEnv: Record<string, string> = {}): Promise<NodeProcess> {
+  const node = spawnNode(confFile, name, port, extraEnv);
   const outcome = await outcomeOf(node);
   if (outcome !== 'listening') {
     await node.stop();
