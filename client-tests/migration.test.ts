@@ -608,3 +608,83 @@ describe('throttling', () => {
     await checkEndState(c, null, c.routes, false);
   }, 60_000);
 });
+
+describe('commands over several keys while their range moves', () => {
+  // Keys of one range can be split for a while: some still on the source, some
+  // already on the target. MSET, MGET, RENAME and MULTI/EXEC over them must
+  // behave as on one node, without an error.
+  test('MSET, MGET, RENAME and MULTI/EXEC over keys half moved', async () => {
+    const c = new Cluster();
+    await c.addNode('foo');
+    await c.addNode('bar');
+    c.routes = ['a-m foo', 'n-z bar'];
+    c.settings = ['migrate-keys-per-second 1500', 'migrate-batch-keys 32'];
+    c.write();
+    await c.start('foo');
+    await c.start('bar');
+    await seed(c.port('foo'), 60_000);
+    const PAIRS = 40;
+    // Every key of the workers exists before the move, so the move carries them.
+    const setup = await connect(c.port('foo'));
+    for (let w = 0; w < 4; w++) {
+      for (let p = 0; p < PAIRS; p++) {
+        expect(show(await setup.call(5000, 'MSET', `g${w}:${p}`, `g${w}:${p}:0`, `k${w}:${p}`, `k${w}:${p}:0`, `i${w}:${p}`, '0'))).toBe('+OK');
+      }
+    }
+    const wrong: string[] = [];
+    let ops = 0;
+    let running = true;
+    const workers = Array.from({ length: 4 }, async (_, w) => {
+      const conns = await Promise.all(c.names.map((n) => connect(c.port(n))));
+      const version = new Array<number>(PAIRS).fill(0);
+      const counter = new Array<number>(PAIRS).fill(0);
+      let at = '';
+      const check = (what: string, got: string, want: string): void => {
+        ops++;
+        if (got !== want && wrong.length < 20) wrong.push(`${what} (n=${at}): ${got}, expected ${want}`);
+      };
+      for (let n = 0; running; n++) {
+        const p = n % PAIRS;
+        const via = conns[n % conns.length]!;
+        at = `${n}, via ${c.names[n % conns.length]}, others via ${c.names[(n + 1) % conns.length]}`;
+        const a = `g${w}:${p}`;
+        const b = `k${w}:${p}`;
+        const ctr = `i${w}:${p}`;
+        const tmp = `j${w}:${p}`;
+        const v = ++version[p]!;
+        check(`MSET ${a} ${b}`, show(await via.call(5000, 'MSET', a, `${a}:${v}`, b, `${b}:${v}`)), '+OK');
+        check(`MGET ${a} ${b}`, show(await conns[(n + 1) % conns.length]!.call(5000, 'MGET', a, b)), `["${a}:${v}", "${b}:${v}"]`);
+        check(`RENAME ${a} ${tmp}`, show(await via.call(5000, 'RENAME', a, tmp)), '+OK');
+        check(`GET ${tmp}`, show(await conns[(n + 1) % conns.length]!.call(5000, 'GET', tmp)), `"${a}:${v}"`);
+        check(`EXISTS ${a}`, show(await via.call(5000, 'EXISTS', a)), ':0');
+        check(`RENAME ${tmp} ${a}`, show(await via.call(5000, 'RENAME', tmp, a)), '+OK');
+        via.send(encodeCommand('MULTI'));
+        via.send(encodeCommand('INCR', ctr));
+        via.send(encodeCommand('GET', b));
+        via.send(encodeCommand('EXEC'));
+        const tx = [await via.next(5000), await via.next(5000), await via.next(5000), await via.next(5000)].map(show);
+        check(`MULTI INCR ${ctr} GET ${b} EXEC`, tx.join(' '), `+OK +QUEUED +QUEUED [:${++counter[p]!}, "${b}:${v}"]`);
+      }
+    });
+    c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
+    c.write();
+    let done: { ms: number };
+    try {
+      await hangUp(c, ['foo', 'bar']);
+      done = await waitMoved(c, 'g-m', 'foo', 'bar', 20_000);
+    } finally {
+      running = false;
+      await Promise.allSettled(workers);
+      if (wrong.length) console.log(`wrong replies: ${wrong.join(' | ')}`);
+    }
+    console.log(`multi-key commands over a moving range: ${ops} checked in ${done.ms} ms of move; ${wrong.length} wrong${wrong.length ? `: ${wrong.slice(0, 5).join(' | ')}` : ''}`);
+    if (wrong.length) {
+      const first = /^\S+ (\S+)/.exec(wrong[0]!)![1]!;
+      const held = await Promise.all(c.names.map(async (n) => `${n}: ${(await localKeys(c.port(n), `*${first.slice(1)}`)).join(',')}`));
+      console.log(`after the move, keys like ${first}: ${held.join('; ')}; foo's log: ${c.log('foo').split('\n').slice(-4).join(' / ')}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(ops).toBeGreaterThan(1000);
+    await checkEndState(c, null, c.routes, false);
+  }, 60_000);
+});
