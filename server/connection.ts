@@ -18,6 +18,7 @@ import type { ReplicaSink } from './replication/primary.js';
 import { execute, type PipelineHost } from './pipeline.js';
 import { hostOf } from './oplog.js';
 import { fansOut, isMultiStep } from './cluster/routing-stage.js';
+import { dropSubscriptions, isSubscribed } from './commands/pubsub.js';
 
 export interface ConnectionHost extends PipelineHost {
   setting(name: string): number;
@@ -55,6 +56,10 @@ const FAIR_SHARE = 32 * 1024;
 const COALESCE_LIMIT = 1 << 20;
 /** A closing connection whose client does not read its last replies is cut after this long. */
 const CLOSE_GRACE_MS = 10_000;
+/** Redis's default limits for pub/sub clients (client-output-buffer-limit pubsub 32mb 8mb 60). */
+const PUBSUB_HARD_LIMIT = 32 * 1024 * 1024;
+const PUBSUB_SOFT_LIMIT = 8 * 1024 * 1024;
+const PUBSUB_SOFT_MS = 60_000;
 
 export class Connection {
   readonly state: ClientState;
@@ -103,13 +108,15 @@ export class Connection {
       authRequired: () => !state.authenticated && host.passwordRequired(),
     });
     socket.setNoDelay(true);
-    // `timeout` (seconds): an idle client is closed, as in Redis; 0 never.
+    // `timeout` (seconds): an idle client is closed, as in Redis; 0 never. A subscriber waits for messages, not idle.
     const idle = host.setting('timeout');
     if (idle > 0 && this.state.peer === null) {
       socket.setTimeout(idle * 1000, () => {
-        if (this.state.peer === null && this.head === this.slots.length) socket.destroy();
+        if (this.state.peer === null && this.head === this.slots.length && !isSubscribed(this.state)) socket.destroy();
       });
     }
+    // Pub/sub messages come outside request order (commands/pubsub.ts).
+    this.state.push = (message) => this.pushMessage(message);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The client sent all it will: answer what it asked, then close.
     socket.on('end', () => this.inOrder(() => {
@@ -123,6 +130,7 @@ export class Connection {
       this.closing = true;
       this.decoder.stop();
       if (this.replicaId !== null) host.dropReplica(this.replicaId);
+      if (this.state.pubsub !== null) dropSubscriptions(host.view, this.state);
       host.onClose(this);
     });
   }
@@ -334,13 +342,27 @@ export class Connection {
         this.release();
       }
     }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
+    this.flushSoon();
+  }
+
+  /**
+   * A pub/sub message for this client: after the replies it is already owed,
+   * before those of requests not yet run, as Redis appends it to the client's
+   * output. Messages of one turn of the event loop go out in one write.
+   */
+  private pushMessage(message: r.AnyReply): void {
+    if (this.closing || this.socket.destroyed || this.state.peer !== null) return;
+    this.push(message);
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   /**
@@ -376,8 +398,7 @@ export class Connection {
       // A client that does not read its replies is cut off past the limit, when one is
       // set (Redis's default for normal clients is none). A link from another node is not
       // a client: it carries many clients' replies, and is never cut for them.
-      const limit = this.host.setting('client-output-buffer-limit');
-      if (this.state.peer === null && limit > 0 && this.socket.writableLength > limit) {
+      if (this.state.peer === null && this.overOutputLimit()) {
         this.host.log(`client ${this.state.remoteAddress} closed: output buffer over the limit`, hostOf(this.state.remoteAddress));
         this.socket.destroy();
         return;
@@ -393,6 +414,27 @@ export class Connection {
         socket.destroy();
       });
     }
+  }
+
+  /** Since when a subscriber's unsent output has been over the soft limit (0: it is not). */
+  private overSoftSince = 0;
+
+  /**
+   * Past its class's limit: a normal client's one hard limit, when set; a
+   * subscriber's are Redis's pubsub defaults, so one that does not read cannot
+   * make the node hold its messages without end.
+   */
+  private overOutputLimit(): boolean {
+    const unsent = this.socket.writableLength;
+    if (this.state.pubsub !== null && isSubscribed(this.state)) {
+      if (unsent > PUBSUB_HARD_LIMIT) return true;
+      if (unsent <= PUBSUB_SOFT_LIMIT) this.overSoftSince = 0;
+      else if (this.overSoftSince === 0) this.overSoftSince = Date.now();
+      else if (Date.now() - this.overSoftSince >= PUBSUB_SOFT_MS) return true;
+      return false;
+    }
+    const limit = this.host.setting('client-output-buffer-limit');
+    return limit > 0 && unsent > limit;
   }
 
   /** Ends the connection after the replies already owed (graceful shutdown). */

@@ -34,6 +34,17 @@ export interface ClientState {
   fromPrimary: boolean;
   /** The nodes this client's writes went to (WAIT asks each of them). */
   wroteTo: Set<string> | null;
+  /** The channels and patterns it listens to (commands/pubsub.ts); null until its first SUBSCRIBE. */
+  pubsub: Subscriptions | null;
+  /** Writes a pub/sub message to the client outside request order; null where none can go (links, the AOF loader). */
+  push: ((message: AnyReply) => void) | null;
+}
+
+/** A client's pub/sub subscriptions: channels, patterns and shard channels, in the order it subscribed. */
+export interface Subscriptions {
+  readonly channels: Set<string>;
+  readonly patterns: Set<string>;
+  readonly shardChannels: Set<string>;
 }
 
 export interface ReplicaClient {
@@ -67,6 +78,8 @@ export function newClientState(id: number, remoteAddress: string, localAddress: 
     readonly: false,
     fromPrimary: false,
     wroteTo: null,
+    pubsub: null,
+    push: null,
   };
 }
 
@@ -183,7 +196,8 @@ export interface KeySpec {
  *   nodes; the command is split by owner and the replies merged;
  * - 'all-*': a keyspace command that acts on every node of the cluster;
  * - 'transaction': EXEC, which runs the queued commands where their keys live;
- * - 'watch': WATCH, which asks each key's owner for the key's version.
+ * - 'watch': WATCH, which asks each key's owner for the key's version;
+ * - 'pubsub': PUBLISH and PUBSUB, which reach every node's subscribers (cluster/pubsub-fanout.ts).
  */
 export type Routing =
   | 'local'
@@ -200,7 +214,8 @@ export type Routing =
   | 'all-scan'
   | 'transaction'
   | 'watch'
-  | 'wait';
+  | 'wait'
+  | 'pubsub';
 
 export interface CommandSpec {
   /** Lower case, as COMMAND shows it. */
