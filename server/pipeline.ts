@@ -11,6 +11,8 @@ import { NOT_IN_MULTI, runsImmediatelyInMulti } from './commands/transactions.js
 import { statsOf, type CommandCounters, type CommandStats } from './commands/command-stats.js';
 import { arrayElements } from './protocol/reply-framer.js';
 import { hostOf } from './oplog.js';
+import { refusedWhileSubscribed } from './commands/pubsub.js';
+import { answerPeer } from './cluster/pubsub-fanout.js';
 
 export interface PipelineHost {
   readonly view: NodeView;
@@ -115,6 +117,11 @@ function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv:
   if (!arityOk(spec, argv.length)) return wrongArity(spec.name);
   if (!client.authenticated && !spec.flags.includes('no_auth') && host.passwordRequired()) return NOAUTH;
   if (client.multi !== null && spec.flags.includes('no_multi')) return NOT_IN_MULTI;
+  // A RESP2 client in subscribed state may only (un)subscribe, PING, QUIT and RESET.
+  if (client.pubsub !== null) {
+    const refused = refusedWhileSubscribed(client, spec.name);
+    if (refused !== null) return refused;
+  }
   const refused = host.refusal?.(spec.flags) ?? null;
   return refused === null ? null : r.error(refused);
 }
@@ -201,6 +208,8 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     return host.routing.runHere({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, spec, inner);
   }
   if (name === 'kv.tx') return transactionFromPeer(host, client, argv);
+  // Pub/sub from a peer: a message for this node's subscribers, or its part of a PUBSUB (cluster/pubsub-fanout.ts).
+  if (name === 'kv.publish' || name === 'kv.spublish' || name === 'kv.pubsub') return answerPeer(host.view, argv);
   if (name === 'kv.promote') {
     // KV.PROMOTE <new> <old>: a replica took over its primary's buckets.
     if (argv.length !== 3) return malformed('KV.PROMOTE', 'expected <new node> <old node>');

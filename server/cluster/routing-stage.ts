@@ -22,6 +22,7 @@ import { lookupCommand } from '../commands/table.js';
 import { propagation } from '../commands/propagate.js';
 import { EXECABORT } from '../commands/transactions.js';
 import { INVALID_CURSOR, parseScanCursor } from '../commands/scan-args.js';
+import { pubsubAcrossCluster } from './pubsub-fanout.js';
 
 export type MaybeAsync = r.AnyReply | Promise<r.AnyReply>;
 
@@ -131,6 +132,9 @@ export class RoutingStage {
         return this.watch(ctx, spec, argv);
       case 'wait':
         return this.wait(ctx, spec, argv);
+      case 'pubsub':
+        // PUBLISH and PUBSUB reach every node's subscribers: here, and each peer over its link.
+        return pubsubAcrossCluster(ctx, spec, argv, this.links, () => this.runHere(ctx, spec, argv));
       default:
         return this.everywhere(ctx, spec, argv);
     }
@@ -456,13 +460,15 @@ export class RoutingStage {
     if (target === null || target === this.self) {
       // A watched key that changed since WATCH: the transaction does not run.
       for (const w of watched) if (String(ctx.node.store.watch.versionOf(w.key)) !== w.version) return r.nilArray(ctx.proto);
-      const replies: r.AnyReply[] = [];
+      const replies: MaybeAsync[] = [];
       for (const q of queued) {
         const reply = this.dispatch(ctx, q.spec, q.argv);
-        // Every key is here, so every command answers synchronously.
-        replies.push(reply instanceof Promise ? r.error('ERR internal error: asynchronous command in a transaction') : reply);
+        // Every key is here, so every command runs now and answers synchronously; only a
+        // PUBLISH's count waits for the other nodes' subscribers (it was delivered here already).
+        replies.push(reply instanceof Promise && q.spec.routing !== 'pubsub' ? r.error('ERR internal error: asynchronous command in a transaction') : reply);
       }
-      return r.arrayOf(replies);
+      if (replies.some((rep) => rep instanceof Promise)) return Promise.all(replies).then(r.arrayOf);
+      return r.arrayOf(replies as r.AnyReply[]);
     }
     const link = this.links.get(target);
     if (!link) return r.error(`ERR no link to node ${target}`);

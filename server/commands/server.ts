@@ -11,6 +11,7 @@ import { globMatch } from './glob.js';
 import { infoText } from './info.js';
 import { checkTunable, isTunable, setTunable, tunables } from './config.js';
 import { statsOf } from './command-stats.js';
+import { dropSubscriptions, subscribedPong } from './pubsub.js';
 
 /**
  * The Redis version we answer as (INFO, HELLO): the one whose behaviour we copy
@@ -22,6 +23,9 @@ export const REDIS_VERSION = '7.0.15';
 
 export const ping: Handler = (ctx, argv) => {
   if (argv.length > 2) return wrongArity('ping');
+  // A subscribed RESP2 client gets it as a message would come: ["pong", message].
+  const pong = subscribedPong(ctx.client, argv);
+  if (pong !== null) return pong;
   if (argv.length === 2) return r.bulk(argv[1]!);
   return r.PONG;
 };
@@ -31,6 +35,25 @@ export const echo: Handler = (_ctx, argv) => r.bulk(argv[1]!);
 export const quit: Handler = (ctx) => {
   ctx.client.closeAfterReply = true;
   return r.OK;
+};
+
+/**
+ * RESET: the connection as it was when it connected (Redis's
+ * clearClientConnectionState): no transaction or WATCH, RESP2, no name, not
+ * READONLY, unsubscribed from everything (without confirmations), and
+ * authenticated only if no password is required.
+ */
+export const reset: Handler = (ctx) => {
+  const c = ctx.client;
+  c.multi = null;
+  c.multiFailed = false;
+  c.watched = [];
+  c.proto = 2;
+  c.name = '';
+  c.readonly = false;
+  c.authenticated = (ctx.node.config().get('requirepass') ?? '') === '';
+  dropSubscriptions(ctx.node, c);
+  return r.simple('RESET');
 };
 
 export const select: Handler = (_ctx, argv) => {

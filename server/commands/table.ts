@@ -16,6 +16,7 @@ import * as object from './object.js';
 import * as replication from './replication.js';
 import * as dump from './dump.js';
 import * as bitmaps from './bitmaps.js';
+import * as pubsub from './pubsub.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
@@ -202,6 +203,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'ping', arity: -1, flags: ['fast'], run: server.ping, summary: 'Ping the server' },
     { name: 'echo', arity: 2, flags: ['loading', 'stale', 'fast'], run: server.echo, summary: 'Echo the given string' },
     { name: 'quit', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], run: server.quit, summary: 'Close the connection' },
+    { name: 'reset', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], run: server.reset, summary: 'Reset the connection', since: '6.2.0' },
     { name: 'select', arity: 2, flags: ['loading', 'stale', 'fast'], run: server.select, summary: 'Change the selected database for the current connection' },
     { name: 'auth', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], run: server.auth, summary: 'Authenticate to the server' },
     { name: 'hello', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], run: server.hello, summary: 'Handshake with Redis', since: '6.0.0' },
@@ -242,6 +244,31 @@ export const COMMANDS: readonly CommandSpec[] = [
         { name: 'delete', arity: 3, flags: ['write', 'noscript'], propagate: 'none', run: functions.del, summary: 'Delete a function by name', since: '7.0.0' },
         { name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], run: functions.kill, summary: 'Kill the function currently in execution.', since: '7.0.0' },
         { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('function'), summary: 'Show helpful text about the different subcommands', since: '7.0.0' },
+      ]),
+    },
+  ]),
+  ...group('pubsub', [
+    { name: 'subscribe', arity: -2, flags: ['pubsub', 'noscript', 'loading', 'stale'], run: pubsub.subscribe, summary: 'Listen for messages published to the given channels', since: '2.0.0' },
+    { name: 'psubscribe', arity: -2, flags: ['pubsub', 'noscript', 'loading', 'stale'], run: pubsub.psubscribe, summary: 'Listen for messages published to channels matching the given patterns', since: '2.0.0' },
+    { name: 'ssubscribe', arity: -2, flags: ['pubsub', 'noscript', 'loading', 'stale'], run: pubsub.ssubscribe, summary: 'Listen for messages published to the given shard channels', since: '7.0.0' },
+    { name: 'unsubscribe', arity: -1, flags: ['pubsub', 'noscript', 'loading', 'stale'], run: pubsub.unsubscribe, summary: 'Stop listening for messages posted to the given channels', since: '2.0.0' },
+    { name: 'punsubscribe', arity: -1, flags: ['pubsub', 'noscript', 'loading', 'stale'], run: pubsub.punsubscribe, summary: 'Stop listening for messages posted to channels matching the given patterns', since: '2.0.0' },
+    { name: 'sunsubscribe', arity: -1, flags: ['pubsub', 'noscript', 'loading', 'stale'], run: pubsub.sunsubscribe, summary: 'Stop listening for messages posted to the given shard channels', since: '7.0.0' },
+    // Delivered here and on every other node: the routing stage sends it to each peer (cluster/pubsub-fanout.ts).
+    { name: 'publish', arity: 3, flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], routing: 'pubsub', run: pubsub.publish, summary: 'Post a message to a channel', since: '2.0.0' },
+    { name: 'spublish', arity: 3, flags: ['pubsub', 'loading', 'stale', 'fast'], routing: 'pubsub', run: pubsub.spublish, summary: 'Post a message to a shard channel', since: '7.0.0' },
+    {
+      name: 'pubsub',
+      arity: -2,
+      summary: 'A container for Pub/Sub commands',
+      since: '2.8.0',
+      subcommands: sub('pubsub', [
+        { name: 'channels', arity: -2, flags: ['pubsub', 'loading', 'stale'], routing: 'pubsub', run: pubsub.pubsubChannels, summary: 'List active channels', since: '2.8.0' },
+        { name: 'numpat', arity: 2, flags: ['pubsub', 'loading', 'stale'], routing: 'pubsub', run: pubsub.pubsubNumpat, summary: 'Get the count of unique patterns pattern subscriptions', since: '2.8.0' },
+        { name: 'numsub', arity: -2, flags: ['pubsub', 'loading', 'stale'], routing: 'pubsub', run: pubsub.pubsubNumsub, summary: 'Get the count of subscribers for channels', since: '2.8.0' },
+        { name: 'shardchannels', arity: -2, flags: ['pubsub', 'loading', 'stale'], routing: 'pubsub', run: pubsub.pubsubShardchannels, summary: 'List active shard channels', since: '7.0.0' },
+        { name: 'shardnumsub', arity: -2, flags: ['pubsub', 'loading', 'stale'], routing: 'pubsub', run: pubsub.pubsubShardnumsub, summary: 'Get the count of subscribers for shard channels', since: '7.0.0' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: pubsub.pubsubHelp, summary: 'Show helpful text about the different subcommands', since: '6.2.0' },
       ]),
     },
   ]),

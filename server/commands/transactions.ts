@@ -40,5 +40,5 @@ export const exec: Handler = () => EXEC_WITHOUT_MULTI;
 
 /** Commands that run at once inside MULTI instead of being queued. */
 export function runsImmediatelyInMulti(name: string): boolean {
-  return name === 'exec' || name === 'discard' || name === 'multi' || name === 'quit';
+  return name === 'exec' || name === 'discard' || name === 'multi' || name === 'quit' || name === 'reset';
 }
