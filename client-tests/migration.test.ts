@@ -688,3 +688,43 @@ describe('commands over several keys while their range moves', () => {
     await checkEndState(c, null, c.routes, false);
   }, 60_000);
 });
+
+describe('a key that leaves the target and comes back during the move', () => {
+  // Moved to bar, deleted there, then set again through bar: bar does not hold
+  // it, so the SET is created on foo (the source), which must send it on. bar
+  // must take that copy: it is not a second copy of what it took before.
+  test('SET after DEL of a key already moved keeps the new value', async () => {
+    const c = new Cluster();
+    await c.addNode('foo');
+    await c.addNode('bar');
+    c.routes = ['a-m foo', 'n-z bar'];
+    c.settings = ['migrate-keys-per-second 200', 'migrate-batch-keys 10'];
+    c.write();
+    await c.start('foo');
+    await c.start('bar');
+    const foo = await connect(c.port('foo'));
+    const bar = await connect(c.port('bar'));
+    // gk first: the move sends keys in the order the store holds them.
+    expect(show(await foo.call(5000, 'SET', 'gk', 'v1'))).toBe('+OK');
+    const r = await pipelineLoad(c.port('foo'), 1000, (i) => encode(['SET', `g:${i}`, 'x']));
+    expect(r.errors).toBe(0);
+    c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
+    c.write();
+    await hangUp(c, ['foo', 'bar']);
+    for (let i = 0; (await localKeys(c.port('bar'), 'gk')).length === 0; i++) {
+      expect(i, 'gk never reached bar').toBeLessThan(200);
+      await sleep(20);
+    }
+    expect(show(await foo.call(5000, 'DEL', 'gk'))).toBe(':1');
+    expect(show(await bar.call(5000, 'SET', 'gk', 'v2'))).toBe('+OK');
+    expect(show(await foo.call(5000, 'GET', 'gk'))).toBe('"v2"');
+    expect((await migrationInfo(c.port('foo'))).includes('kv_migrating_to_bar'), 'the move is still under way').toBe(true);
+    // The rest of the move at full speed, then gk must still be v2, on bar only.
+    expect(show(await foo.call(5000, 'CONFIG', 'SET', 'migrate-keys-per-second', '0'))).toBe('+OK');
+    await waitMoved(c, 'g-m', 'foo', 'bar', 20_000);
+    await waitQuiet(c, 10_000);
+    expect(show(await bar.call(5000, 'GET', 'gk')), 'GET gk through bar after the move').toBe('"v2"');
+    expect(show(await foo.call(5000, 'GET', 'gk')), 'GET gk through foo after the move').toBe('"v2"');
+    expect(await localKeys(c.port('bar'), 'gk')).toEqual(['gk']);
+  }, 60_000);
+});
