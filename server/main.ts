@@ -20,7 +20,7 @@ interface Flags {
   etcd: string | null;
 }
 
-const USAGE = 'usage: npm start -- [--config PATH | --etcd etcd://HOST:PORT/PREFIX] [--name NODE] [--requirepass PASSWORD]';
+const USAGE = 'usage: npm start -- [--config PATH] [--name NODE] [--requirepass PASSWORD] [--etcd etcd://HOST:PORT/PREFIX]';
 
 function parseFlags(args: string[]): Flags {
   const flags: Flags = { config: 'cluster.conf', name: null, requirepass: null, etcd: null };
