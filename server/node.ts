@@ -464,8 +464,6 @@ export class KvNode implements ConnectionHost {
           evicted_keys: 0,
           keyspace_hits: s.hits,
           keyspace_misses: s.misses,
-          pubsub_channels: 0,
-          pubsub_patterns: 0,
         });
       }
       case 'persistence':

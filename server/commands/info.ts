@@ -10,6 +10,7 @@ import os from 'node:os';
 import type { Ctx } from './types.js';
 import { REDIS_VERSION } from './server.js';
 import { statsOf } from './command-stats.js';
+import { pubsubOf } from './pubsub.js';
 import { parsePercentiles, tunable } from './config.js';
 
 /** Every section, in the order Redis prints them whatever order they were asked in. */
@@ -249,7 +250,8 @@ function section(ctx: Ctx, name: Section): string {
         module_fork_in_progress: 0,
         module_fork_last_cow_size: 0,
       }, node.infoSection('persistence'));
-    case 'stats':
+    case 'stats': {
+      const pubsub = pubsubOf(node).counts();
       return merged(
         {
           total_connections_received: 0,
@@ -277,9 +279,9 @@ function section(ctx: Ctx, name: Section): string {
           current_eviction_exceeded_time: 0,
           keyspace_hits: 0,
           keyspace_misses: 0,
-          pubsub_channels: 0,
-          pubsub_patterns: 0,
-          pubsubshard_channels: 0,
+          pubsub_channels: pubsub.channels,
+          pubsub_patterns: pubsub.patterns,
+          pubsubshard_channels: pubsub.shardChannels,
           latest_fork_usec: 0,
           total_forks: 0,
           migrate_cached_sockets: 0,
@@ -305,6 +307,7 @@ function section(ctx: Ctx, name: Section): string {
         },
         node.infoSection('stats'),
       );
+    }
     case 'replication':
       // The node's own fields, in its order; a bare node view (tests) shows a lone primary.
       return node.infoSection('replication') ?? lines({

@@ -209,7 +209,7 @@ describe('subscribed state', () => {
     a.run('SSUBSCRIBE', 's');
     const registry = pubsubOf(node!.ctx.node);
     dropSubscriptions(node!.ctx.node, a.client);
-    expect(registry.counts()).toEqual({ channels: 0, patterns: 0 });
+    expect(registry.counts()).toEqual({ channels: 0, patterns: 0, shardChannels: 0 });
     expect(registry.channelNames(true, null)).toEqual([]);
     expect(client().run('PUBLISH', 'c1', 'm')).toBe(int(0));
     expect(a.got).toEqual([]);

@@ -86,9 +86,9 @@ export class PubSub {
     return [...this.byKind.pattern.keys()];
   }
 
-  /** INFO's pubsub_channels and pubsub_patterns. */
-  counts(): { channels: number; patterns: number } {
-    return { channels: this.byKind.channel.size, patterns: this.byKind.pattern.size };
+  /** INFO's pubsub_channels, pubsub_patterns and pubsubshard_channels: this node's. */
+  counts(): { channels: number; patterns: number; shardChannels: number } {
+    return { channels: this.byKind.channel.size, patterns: this.byKind.pattern.size, shardChannels: this.byKind.shard.size };
   }
 }
 

@@ -11,7 +11,7 @@ import { globMatch } from './glob.js';
 import { infoText } from './info.js';
 import { checkTunable, isTunable, setTunable, tunables } from './config.js';
 import { statsOf } from './command-stats.js';
-import { dropSubscriptions, subscribedPong } from './pubsub.js';
+import { dropSubscriptions, isSubscribed, subscribedPong } from './pubsub.js';
 
 /**
  * The Redis version we answer as (INFO, HELLO): the one whose behaviour we copy
@@ -161,7 +161,7 @@ function clientInfoLine(c: ClientState, current: boolean): string {
   const age = Math.floor((Date.now() - c.createdAt) / 1000);
   return (
     `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=0 name=${c.name} age=${age} idle=0 ` +
-    `flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `flags=${isSubscribed(c) ? 'P' : 'N'} db=0 sub=${c.pubsub?.channels.size ?? 0} psub=${c.pubsub?.patterns.size ?? 0} ssub=${c.pubsub?.shardChannels.size ?? 0} multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${current ? 'client|info' : c.lastCommand} user=default ` +
     `redir=-1 resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
