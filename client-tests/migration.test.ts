@@ -728,3 +728,58 @@ describe('a key that leaves the target and comes back during the move', () => {
     expect(await localKeys(c.port('bar'), 'gk')).toEqual(['gk']);
   }, 60_000);
 });
+
+describe('one key moved, another of its range not yet', () => {
+  // ia moves in the first batch, kz in the last: for the length of the move a
+  // command over both spans the two nodes, and must act as on one.
+  for (const entry of ['foo', 'bar'] as const) {
+    test(`MSET, MGET, RENAME and MULTI/EXEC over both, through ${entry}`, async () => {
+      const c = new Cluster();
+      await c.addNode('foo');
+      await c.addNode('bar');
+      c.routes = ['a-m foo', 'n-z bar'];
+      c.settings = ['migrate-keys-per-second 100', 'migrate-batch-keys 10'];
+      c.write();
+      await c.start('foo');
+      await c.start('bar');
+      const foo = await connect(c.port('foo'));
+      expect(show(await foo.call(5000, 'SET', 'ia', 'a0'))).toBe('+OK');
+      const r = await pipelineLoad(c.port('foo'), 1000, (i) => encode(['SET', `h:${i}`, 'x']));
+      expect(r.errors).toBe(0);
+      expect(show(await foo.call(5000, 'SET', 'kz', 'z0'))).toBe('+OK');
+      c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
+      c.write();
+      await hangUp(c, ['foo', 'bar']);
+      for (let i = 0; (await localKeys(c.port('bar'), 'ia')).length === 0; i++) {
+        expect(i, 'ia never reached bar').toBeLessThan(200);
+        await sleep(20);
+      }
+      expect(await localKeys(c.port('foo'), 'kz'), 'kz still on foo').toEqual(['kz']);
+      const via = await connect(c.port(entry));
+      const other = await connect(c.port(entry === 'foo' ? 'bar' : 'foo'));
+      const steps: [string[], string][] = [
+        [['MSET', 'ia', 'a1', 'kz', 'z1'], '+OK'],
+        [['MGET', 'ia', 'kz'], '["a1", "z1"]'],
+        [['RENAME', 'kz', 'ib'], '+OK'],
+        [['MGET', 'ia', 'ib', 'kz'], '["a1", "z1", (nil)]'],
+        [['RENAME', 'ib', 'kz'], '+OK'],
+        [['MGET', 'ia', 'ib', 'kz'], '["a1", (nil), "z1"]'],
+      ];
+      const got: string[] = [];
+      for (const [argv, want] of steps) {
+        const reply = show(await via.call(5000, ...argv));
+        got.push(`${argv.join(' ')} -> ${reply}${reply === want ? '' : `  (expected ${want})`}`);
+        const seen = show(await other.call(5000, 'MGET', 'ia', 'ib', 'kz'));
+        got.push(`  MGET through the other node -> ${seen}`);
+      }
+      for (const cmd of [['MULTI'], ['SET', 'ia', 'a2'], ['INCR', 'kn'], ['GET', 'kz'], ['EXEC']]) via.send(encodeCommand(...cmd));
+      const tx = [];
+      for (let i = 0; i < 5; i++) tx.push(show(await via.next(5000)));
+      got.push(`MULTI SET ia INCR kn GET kz EXEC -> ${tx.join(' ')}`);
+      console.log(`through ${entry}, ia on bar, kz on foo:\n  ${got.join('\n  ')}`);
+      expect(got.filter((l) => l.includes('expected'))).toEqual([]);
+      expect(tx).toEqual(['+OK', '+QUEUED', '+QUEUED', '+QUEUED', '[+OK, :1, "z1"]']);
+      expect(show(await other.call(5000, 'MGET', 'ia', 'kn', 'kz'))).toBe('["a2", "1", "z1"]');
+    }, 60_000);
+  }
+});
