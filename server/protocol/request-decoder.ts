@@ -55,6 +55,13 @@ export class RequestDecoder {
   private pendingLen = 0;
   /** Bytes the pending data must reach before scanning again is worth it (a bulk in progress). */
   private need = 0;
+  /**
+   * The pending bytes are the start of a line (an inline request, a length line)
+   * already scanned for this byte (\n or \r) in vain: until a chunk brings one, or
+   * the line passes its limit, scanning them again would find nothing. Without
+   * this, a line arriving in small pieces is copied and rescanned at each one.
+   */
+  private lineAwaits = 0;
   /** Decodes the validated bytes of multibulk requests; holds the arguments of one in progress. */
   private readonly parser: RedisParser;
   /** A multibulk request is in progress, with this many arguments still to come. */
@@ -95,6 +102,7 @@ export class RequestDecoder {
   /** Stops delivering requests (the connection is closing). */
   stop(): void {
     this.stopped = true;
+    this.lineAwaits = 0;
     this.pending = [];
     this.pendingLen = 0;
     this.inRequest = false;
@@ -120,6 +128,8 @@ export class RequestDecoder {
     this.pending.push(chunk);
     this.pendingLen += chunk.length;
     if (this.pendingLen < this.need) return this.checkBuffered();
+    if (this.lineAwaits !== 0 && this.pendingLen <= INLINE_MAX_SIZE && chunk.indexOf(this.lineAwaits) === -1) return this.checkBuffered();
+    this.lineAwaits = 0;
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen);
     this.pending = [];
     this.pendingLen = 0;
@@ -180,6 +190,7 @@ export class RequestDecoder {
           const nl = findByte(buf, 10, pos, Math.min(len, pos + INLINE_MAX_SIZE + 1));
           if (nl === -1) {
             if (len - pos > INLINE_MAX_SIZE) return { pos, error: 'Protocol error: too big inline request' };
+            this.lineAwaits = 10;
             return { pos, error: null };
           }
           let end = nl;
@@ -195,6 +206,7 @@ export class RequestDecoder {
         const cr = findByte(buf, 13, pos, Math.min(len, pos + INLINE_MAX_SIZE + 1));
         if (cr === -1) {
           if (len - pos > INLINE_MAX_SIZE) return { pos, error: 'Protocol error: too big mbulk count string' };
+          this.lineAwaits = 13;
           return { pos, error: null };
         }
         if (cr + 1 >= len) return { pos, error: null };
@@ -220,6 +232,7 @@ export class RequestDecoder {
           const cr = findByte(buf, 13, pos, Math.min(len, pos + INLINE_MAX_SIZE + 1));
           if (cr === -1) {
             if (len - pos > INLINE_MAX_SIZE) return { pos, error: 'Protocol error: too big bulk count string' };
+            this.lineAwaits = 13;
             return { pos, error: null };
           }
           if (cr + 1 >= len) return { pos, error: null };
