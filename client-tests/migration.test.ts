@@ -663,7 +663,9 @@ describe('commands over several keys while their range moves', () => {
         via.send(encodeCommand('GET', b));
         via.send(encodeCommand('EXEC'));
         const tx = [await via.next(5000), await via.next(5000), await via.next(5000), await via.next(5000)].map(show);
-        check(`MULTI INCR ${ctr} GET ${b} EXEC`, tx.join(' '), `+OK +QUEUED +QUEUED [:${++counter[p]!}, "${b}:${v}"]`);
+        // A refused EXEC ran nothing: the counter stays where it was.
+        if (!tx[3]!.startsWith('-')) counter[p]!++;
+        check(`MULTI INCR ${ctr} GET ${b} EXEC`, tx.join(' '), `+OK +QUEUED +QUEUED [:${counter[p]!}, "${b}:${v}"]`);
       }
     });
     c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
