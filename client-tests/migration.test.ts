@@ -785,3 +785,50 @@ describe('one key moved, another of its range not yet', () => {
     }, 60_000);
   }
 });
+
+describe('removing a node', () => {
+  // As kv-admin does it: first give its ranges to others (it moves them out),
+  // then drop its node line once no entry names it, reload, and stop it.
+  test('baz drains t-z to bar under load, then leaves the file and is stopped: nothing lost, links closed', async () => {
+    const c = new Cluster();
+    await c.addNode('foo');
+    await c.addNode('bar');
+    await c.addNode('baz');
+    c.routes = ['a-m foo', 'n-s bar', 't-z baz'];
+    c.settings = ['migrate-keys-per-second 3000', 'migrate-batch-keys 64'];
+    c.write();
+    for (const n of c.names) await c.start(n);
+    await seed(c.port('foo'), 1500);
+    const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys() });
+    load.start();
+    const probe = new SeededProbe(() => c.entryPorts(), seededKeys(), (p) => c.nameOf(p));
+    probe.start();
+    await sleep(500);
+
+    c.routes = ['a-m foo', 'n-z bar'];
+    c.write();
+    await hangUp(c, ['foo', 'bar', 'baz']);
+    const drained = await waitMoved(c, 't-z', 'baz', 'bar', 30_000);
+    await waitQuiet(c, 10_000);
+
+    // baz is named by no entry now: its line goes, the others reload, and it stops.
+    c.names = c.names.filter((n) => n !== 'baz');
+    c.write();
+    await sleep(200); // the load's workers pick their node per request: none picks baz from now on
+    await hangUp(c, ['foo', 'bar']);
+    await c.kill('baz');
+    await sleep(500);
+    await load.stop();
+    await probe.stop();
+    console.log(`baz drained t-z in ${drained.ms} ms and left; ${load.writes} writes, ${load.reads} reads; ${load.summary()}; probe: ${probe.summary()}`);
+    for (const kind of ['missed', 'stale', 'resurrected', 'garbage', 'errors'] as const) expect(load.count(kind), load.summary()).toBe(0);
+    expect(probe.missedCount, probe.summary()).toBe(0);
+    for (const n of ['foo', 'bar']) {
+      const info = await infoFields(c.port(n));
+      expect(info.has('kv_link_baz'), `${n} still has a link to baz: ${info.get('kv_link_baz')}`).toBe(false);
+      expect(info.get('kv_config_revision'), `${n}'s revision after two reloads`).toBe('3');
+      expect(c.log(n)).toContain('link to baz closed');
+    }
+    await checkEndState(c, load, c.routes);
+  }, 60_000);
+});
