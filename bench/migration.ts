@@ -7,12 +7,13 @@
 // during the move against the same load with nothing moving. A section of
 // bench/run.ts (`--only migration`, `--migration-keys 1000000`).
 
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, sleep, startProcess, waitForPort, workDir, type Proc } from './lib/proc.js';
 import { RespClient, encode, info, pipelineLoad, type Reply } from './lib/resp.js';
 import { SECRET } from './lib/targets.js';
 import { fmtMs, fmtRps } from './lib/report.js';
+import { formatSummary, summarize } from './cpuprofile-top.js';
 
 export interface MigrationOptions {
   keys: number;
@@ -25,6 +26,8 @@ export interface MigrationOptions {
   baselineSeconds: number;
   /** Extra setting lines (e.g. migrate-keys-per-second). */
   settings: string[];
+  /** When set, both nodes run with --cpu-prof into DIR/<node>, and their top frames are logged at the end. */
+  profileDir?: string;
   log: (msg: string) => void;
 }
 
@@ -153,7 +156,12 @@ export async function runMigration(o: MigrationOptions, checks: string[]): Promi
   const procs: Proc[] = [];
   try {
     for (const n of names) {
-      const p = startProcess(`kv-migration-${n}-${ports[n]}`, process.execPath, ['dist/server/main.js', '--config', file, '--name', n]);
+      const prof = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(o.profileDir, n)}`];
+      if (o.profileDir !== undefined) {
+        rmSync(join(o.profileDir, n), { recursive: true, force: true });
+        mkdirSync(join(o.profileDir, n), { recursive: true });
+      }
+      const p = startProcess(`kv-migration-${n}-${ports[n]}`, process.execPath, [...prof, 'dist/server/main.js', '--config', file, '--name', n]);
       procs.push(p);
       await waitForPort(ports[n], p);
     }
@@ -236,7 +244,15 @@ export async function runMigration(o: MigrationOptions, checks: string[]): Promi
       during: duringFigures,
     };
   } finally {
-    await Promise.all(procs.map((p) => p.stop()));
+    // SIGTERM: the server exits 0, and V8 writes a profile only then (a big one takes a while).
+    await Promise.all(procs.map((p) => p.stop('SIGTERM', 60_000)));
+    if (o.profileDir !== undefined) {
+      for (const n of names) {
+        const dir = join(o.profileDir, n);
+        const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+        o.log(files.length === 0 ? `migration: no profile for ${n} in ${dir}` : `migration: CPU profile of ${n} (${join(dir, files[0]!)}):\n${formatSummary(summarize(join(dir, files[0]!), 15))}`);
+      }
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [--no-matrix] [--no-durability] [--no-memory]
 //                [--no-scale] [--no-migration] [--only matrix,durability,memory,scale,migration]
 //                [--targets redis,local,…] [--repeat N] [--out NAME]
-//                [--migration-keys N] [--migration-setting 'LINE']`
+//                [--migration-keys N] [--migration-setting 'LINE'] [--migration-cpu-prof DIR]`
 //
 // Starts every target on free ports (redis-server, nutcracker in front of
 // redis-server, a kv node owning the keys, a kv node one hop and two hops away
@@ -36,6 +36,7 @@ interface Options {
   /** Keys moved by the migration section (1M for the issue's figure: --migration-keys 1000000). */
   migrationKeys: number;
   migrationSettings: string[];
+  migrationProfileDir: string | undefined;
   targets: TargetId[];
   repeat: number;
   out: string;
@@ -45,7 +46,7 @@ const SECTIONS = ['matrix', 'durability', 'memory', 'scale', 'migration'] as con
 
 function parseArgs(argv: string[]): Options {
   let only: string[] | null = null;
-  const o: Options = { quick: false, matrix: true, durability: true, memory: true, scale: true, migration: true, migrationKeys: 0, migrationSettings: [], targets: [...TARGETS], repeat: 1, out: '' };
+  const o: Options = { quick: false, matrix: true, durability: true, memory: true, scale: true, migration: true, migrationKeys: 0, migrationSettings: [], migrationProfileDir: undefined, targets: [...TARGETS], repeat: 1, out: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -63,6 +64,7 @@ function parseArgs(argv: string[]): Options {
       o.migrationKeys = Number(value());
       if (!Number.isInteger(o.migrationKeys) || o.migrationKeys < 1) throw new Error('--migration-keys needs a positive integer');
     } else if (a === '--migration-setting') o.migrationSettings.push(value());
+    else if (a === '--migration-cpu-prof') o.migrationProfileDir = value();
     else if (a === '--only') {
       const list = value().split(',');
       for (const s of list) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
@@ -79,7 +81,7 @@ function parseArgs(argv: string[]): Options {
         'usage: npm run bench -- [--quick] [--no-matrix] [--no-durability] [--no-memory] [--no-scale] [--no-migration]\n' +
           '                        [--only matrix,durability,memory,scale,migration]\n' +
           '                        [--targets redis,nutcracker,local,one-hop,two-hop] [--repeat N] [--out NAME]\n' +
-          '                        [--migration-keys N (default 200000, 50000 with --quick)] [--migration-setting \'migrate-keys-per-second 50000\']\n',
+          '                        [--migration-keys N (default 200000, 50000 with --quick)] [--migration-setting \'migrate-keys-per-second 50000\'] [--migration-cpu-prof DIR]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -336,7 +338,7 @@ async function main(): Promise<void> {
   const scale = o.scale ? await runScale(o, checks, hardLimit) : [];
   const migration: MigrationFigures | null = o.migration
     ? await runMigration(
-        { keys: o.migrationKeys, valueBytes: 16, rate: 2000, connections: 8, baselineSeconds: o.quick ? 5 : 10, settings: o.migrationSettings, log },
+        { keys: o.migrationKeys, valueBytes: 16, rate: 2000, connections: 8, baselineSeconds: o.quick ? 5 : 10, settings: o.migrationSettings, log, ...(o.migrationProfileDir !== undefined ? { profileDir: o.migrationProfileDir } : {}) },
         checks,
       )
     : null;
