@@ -40,10 +40,25 @@ function findCommand(name: string): CommandSpec | undefined {
 // COMMAND INFO
 
 /** Redis prints command flags in this order (addReplyFlagsForCommand); may_replicate and internal are never shown. */
-const FLAG_ORDER: readonly CommandFlag[] = [
+const FLAG_ORDER: readonly (CommandFlag | 'no_async_loading')[] = [
   'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale',
-  'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'no_multi', 'allow_busy',
+  'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'no_async_loading', 'no_multi', 'allow_busy',
 ];
+
+/**
+ * Flags Redis declares that change nothing in kv, shown as Redis shows them:
+ * no_async_loading (refused while a replica loads its dataset in the background,
+ * which kv's replicas do not do).
+ */
+const SHOWN_FLAGS: Record<string, readonly string[]> = {
+  psync: ['no_async_loading'],
+  sync: ['no_async_loading'],
+  replicaof: ['no_async_loading'],
+  slaveof: ['no_async_loading'],
+  bgsave: ['no_async_loading'],
+  bgrewriteaof: ['no_async_loading'],
+  save: ['no_async_loading'],
+};
 
 /** ACL categories in Redis's bit order, which is the order COMMAND INFO lists them in. */
 const ACL_ORDER = [
@@ -55,8 +70,10 @@ const ACL_ORDER = [
 const GROUP_CATEGORY: Record<string, string> = {
   scripting: 'scripting',
   string: 'string',
+  bitmap: 'bitmap',
   hash: 'hash',
   bucket: 'hash',
+  transactions: 'transaction',
   generic: 'keyspace',
   connection: 'connection',
 };
@@ -69,6 +86,13 @@ const EXTRA_CATEGORIES: Record<string, readonly string[]> = {
   keys: ['dangerous'],
   info: ['dangerous'],
   command: ['connection'],
+  restore: ['dangerous'],
+  // Not admin-flagged, yet declared @admin @dangerous in their JSON.
+  role: ['admin', 'dangerous'],
+  lastsave: ['admin', 'dangerous'],
+  wait: ['connection'],
+  readonly: ['connection'],
+  readwrite: ['connection'],
 };
 
 /**
@@ -96,6 +120,56 @@ function aclCategories(c: CommandSpec): string[] {
   cats.add(c.flags.includes('fast') ? 'fast' : 'slow');
   return ACL_ORDER.filter((x) => cats.has(x)).map((x) => `@${x}`);
 }
+
+/**
+ * Redis 7.0.15's command tips (how a cluster client should send a command and
+ * merge its replies, and whether its output is deterministic), as its command
+ * JSON files declare them, for the commands kv has.
+ */
+const TIPS: Record<string, readonly string[]> = {
+  'mget': ['request_policy:multi_shard'],
+  'mset': ['request_policy:multi_shard', 'response_policy:all_succeeded'],
+  'msetnx': ['request_policy:multi_shard', 'response_policy:agg_min'],
+  'hgetall': ['nondeterministic_output_order'],
+  'hkeys': ['nondeterministic_output_order'],
+  'hvals': ['nondeterministic_output_order'],
+  'hscan': ['nondeterministic_output'],
+  'hrandfield': ['nondeterministic_output'],
+  'del': ['request_policy:multi_shard', 'response_policy:agg_sum'],
+  'unlink': ['request_policy:multi_shard', 'response_policy:agg_sum'],
+  'exists': ['request_policy:multi_shard', 'response_policy:agg_sum'],
+  'touch': ['request_policy:multi_shard', 'response_policy:agg_sum'],
+  'ttl': ['nondeterministic_output'],
+  'pttl': ['nondeterministic_output'],
+  'keys': ['request_policy:all_shards', 'nondeterministic_output_order'],
+  'scan': ['nondeterministic_output', 'request_policy:special'],
+  'object|idletime': ['nondeterministic_output'],
+  'object|freq': ['nondeterministic_output'],
+  'object|encoding': ['nondeterministic_output'],
+  'object|refcount': ['nondeterministic_output'],
+  'dump': ['nondeterministic_output'],
+  'randomkey': ['request_policy:all_shards', 'nondeterministic_output'],
+  'dbsize': ['request_policy:all_shards', 'response_policy:agg_sum'],
+  'flushdb': ['request_policy:all_shards', 'response_policy:all_succeeded'],
+  'flushall': ['request_policy:all_shards', 'response_policy:all_succeeded'],
+  'info': ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+  'wait': ['request_policy:all_shards', 'response_policy:agg_min'],
+  'lastsave': ['nondeterministic_output'],
+  'time': ['nondeterministic_output'],
+  'config|set': ['request_policy:all_nodes', 'response_policy:all_succeeded'],
+  'command': ['nondeterministic_output_order'],
+  'command|list': ['nondeterministic_output_order'],
+  'command|info': ['nondeterministic_output_order'],
+  'command|docs': ['nondeterministic_output_order'],
+  'ping': ['request_policy:all_shards', 'response_policy:all_succeeded'],
+  'client|list': ['nondeterministic_output'],
+  'client|info': ['nondeterministic_output'],
+  'function|list': ['nondeterministic_output_order'],
+  'function|flush': ['request_policy:all_shards', 'response_policy:all_succeeded'],
+  'function|kill': ['request_policy:all_shards', 'response_policy:one_succeeded'],
+  'function|delete': ['request_policy:all_shards', 'response_policy:all_succeeded'],
+  'function|stats': ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+};
 
 /** Key-spec flags, from what the command does to its keys. */
 function keySpecFlags(c: CommandSpec): string[] {
@@ -148,12 +222,12 @@ function info(c: CommandSpec, proto: r.Proto): r.Reply {
   return r.array([
     r.bulk(c.name),
     r.integer(c.arity),
-    set(FLAG_ORDER.filter((f) => c.flags.includes(f)).map(r.simple), proto),
+    set(FLAG_ORDER.filter((f) => (c.flags as readonly string[]).includes(f) || SHOWN_FLAGS[c.name]?.includes(f)).map(r.simple), proto),
     r.integer(k.first),
     r.integer(k.last),
     r.integer(k.step),
     set(aclCategories(c).map(r.simple), proto),
-    set([], proto),
+    set((TIPS[c.name] ?? []).map(r.bulk), proto),
     keySpecs(c, proto),
     // Redis: an array of the subcommands' entries, or an empty set when there are none.
     c.subcommands ? r.array(c.subcommands.map((s) => info(s, proto))) : set([], proto),
