@@ -229,7 +229,7 @@ async function checkEndState(c: Cluster, load: CheckedLoad | null, routes: reado
       if (must.has(k) && !present) lost.push(`${k}: missing, acknowledged v${st.acked!.version}`);
       if (!must.has(k) && !may.has(k) && present) lost.push(`${k}: present, acknowledged ${st.acked === null ? 'never written' : 'deleted'}`);
       if (!present) continue;
-      const got = (await entry.call(5000, 'GET', k)).data?.toString('latin1') ?? null;
+      const got = (await entry.call(5000, ...(load.isHash(k) ? ['HGET', k, 'v'] : ['GET', k]))).data?.toString('latin1') ?? null;
       checked++;
       const ok = [st.acked, ...st.doubt].some((o) => o !== null && !o.deleted && got === `${k}:${o.version}`);
       if (!ok) lost.push(`${k}: ${got ?? 'nil'}, acknowledged ${st.acked ? `v${st.acked.version}${st.acked.deleted ? ' (deleted)' : ''}` : 'never'}, ${st.doubt.length} in doubt`);
@@ -257,7 +257,7 @@ describe('live migration, nodes in their own processes', () => {
     await c.start('bar');
     await seed(c.port('foo'), 1500);
 
-    const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 6, letters: LETTERS, perLetter: 8, seeded: seededKeys() });
+    const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 6, letters: LETTERS, perLetter: 8, seeded: seededKeys(), hashes: true });
     load.start();
     const probe = new SeededProbe(() => c.entryPorts(), seededKeys(), (p) => c.nameOf(p));
     probe.start();
@@ -338,7 +338,7 @@ describe('a migration interrupted by SIGKILL resumes when the node restarts', ()
       await c.start('foo');
       await c.start('bar');
       await seed(c.port('foo'), 1000);
-      const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys() });
+      const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys(), hashes: true });
       load.start();
       await sleep(500);
 
@@ -386,8 +386,10 @@ describe('the two nodes reload apart', () => {
       await c.start('foo');
       await c.start('bar');
       await seed(c.port('foo'), 1000);
-      const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys() });
+      const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys(), hashes: true });
       load.start();
+      const probe = new SeededProbe(() => c.entryPorts(), seededKeys().filter((k) => k[0]! >= 'g' && k[0]! <= 'm'), (p) => c.nameOf(p));
+      probe.start();
       await sleep(500);
       c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
       c.write();
@@ -397,8 +399,11 @@ describe('the two nodes reload apart', () => {
       const done = await waitMoved(c, 'g-m', 'foo', 'bar', 40_000);
       await sleep(500);
       await load.stop();
-      console.log(`${first} reloaded first: done ${done.ms} ms after the second reload; ${load.writes} writes, ${load.reads} reads; ${load.summary()}`);
+      await probe.stop();
+      console.log(`${first} reloaded first: done ${done.ms} ms after the second reload; ${load.writes} writes, ${load.reads} reads; ${load.summary()}; probe of g-m: ${probe.summary()}`);
       for (const kind of ['missed', 'stale', 'resurrected', 'garbage', 'errors'] as const) expect(load.count(kind), load.summary()).toBe(0);
+      expect(probe.missedCount, probe.summary()).toBe(0);
+      expect(probe.errors, probe.summary()).toBe(0);
       await checkEndState(c, load, c.routes);
     }, 60_000);
   }
@@ -799,7 +804,7 @@ describe('removing a node', () => {
     c.write();
     for (const n of c.names) await c.start(n);
     await seed(c.port('foo'), 1500);
-    const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys() });
+    const load = new CheckedLoad({ ports: () => c.entryPorts(), nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys(), hashes: true });
     load.start();
     const probe = new SeededProbe(() => c.entryPorts(), seededKeys(), (p) => c.nameOf(p));
     probe.start();

@@ -53,6 +53,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** The name of the node on a port, for messages. */
   nameOf?: (port: number) => string;
+  /** Every fourth key is a hash, its version in field v (HSET, HGET), so moves carry both types. */
+  hashes?: boolean;
 }
 
 export interface Problems {
@@ -102,6 +104,11 @@ export class CheckedLoad {
 
   constructor(private readonly o: LoadOptions) {
     for (let w = 0; w < o.workers; w++) for (const k of workerKeys(w, o.letters, o.perLetter)) this.states.set(k, { acked: null, doubt: [], sent: 0 });
+  }
+
+  /** True for a key the load keeps as a hash (field v) rather than a string. */
+  isHash(key: string): boolean {
+    return this.o.hashes === true && Number(key.slice(key.lastIndexOf(':') + 1)) % 4 === 3;
   }
 
   count(kind: keyof Problems): number {
@@ -175,7 +182,7 @@ export class CheckedLoad {
               const before: KeyState = { acked: st.acked, doubt: [...st.doubt], sent: st.sent };
               let got: string | null;
               try {
-                got = await c.get(key);
+                got = this.isHash(key) ? await c.hget(key, 'v') : await c.get(key);
               } catch (e) {
                 note(this.problems.errors, this.counts, `GET ${key} via ${port}: ${(e as Error).message}`);
                 continue;
@@ -189,11 +196,13 @@ export class CheckedLoad {
               continue;
             }
             const r = Math.random();
-            const op: Op = { version: ++st.sent, deleted: r < delShare, ttl: r >= delShare && r < delShare + ttlShare };
+            const hash = this.isHash(key);
+            const op: Op = { version: ++st.sent, deleted: r < delShare, ttl: !hash && r >= delShare && r < delShare + ttlShare };
             try {
-              const reply = op.deleted ? await c.del(key) : op.ttl ? await c.set(key, `${key}:${op.version}`, 'PX', 3_600_000) : await c.set(key, `${key}:${op.version}`);
+              const value = `${key}:${op.version}`;
+              const reply = op.deleted ? await c.del(key) : hash ? await c.hset(key, 'v', value) : op.ttl ? await c.set(key, value, 'PX', 3_600_000) : await c.set(key, value);
               this.writes++;
-              if (!op.deleted && reply !== 'OK') throw new Error(`reply ${String(reply)}`);
+              if (!op.deleted && (hash ? typeof reply !== 'number' : reply !== 'OK')) throw new Error(`reply ${String(reply)}`);
               st.acked = op;
               st.doubt = [];
             } catch (e) {
