@@ -254,7 +254,7 @@ function migrationFromPeer(host: PipelineHost, peer: string, name: string, argv:
     return m.importBatch(argv[1]!, argv);
   }
   if (name === 'kv.migrating') {
-    if (argv.length !== 3 || (argv[1] !== 'start' && argv[1] !== 'done')) return malformed('KV.MIGRATING', 'expected start|done <bytes>');
+    if (argv.length !== 3 || (argv[1] !== 'start' && argv[1] !== 'done' && argv[1] !== 'owned')) return malformed('KV.MIGRATING', 'expected start|done|owned <bytes>');
     return r.bulk(m.onMigrating(peer, argv[1], argv[2]!));
   }
   if (argv.length !== 1) return malformed('KV.MIGRATIONS', 'takes no arguments');

@@ -113,6 +113,8 @@ export class Migration {
   private scheduled = false;
   /** A key of a moving range may have been created here since the last scan (see whereIs). */
   private maybeCreated = false;
+  /** Moving bytes whose target said it owns them (it has the new table): it serves what it does not find here. */
+  private readonly accepted = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   /** Tokens for migrate-keys-per-second. */
   private allowance = 0;
@@ -154,7 +156,8 @@ export class Migration {
     const dest = this.inFlight.get(key);
     if (dest !== undefined) return dest;
     if (this.host.store.has(key)) return this.host.self;
-    if (sender === tableOwner && this.outgoing.get(key.charCodeAt(0)) === tableOwner) {
+    const b = key.charCodeAt(0);
+    if (sender === tableOwner && this.outgoing.get(b) === tableOwner && !this.accepted.has(b)) {
       this.maybeCreated = true;
       return this.host.self;
     }
@@ -182,6 +185,8 @@ export class Migration {
    */
   tableChanged(before: readonly RouteEntry[], followsMe: (node: string) => boolean): void {
     if (!this.host.active()) return;
+    this.accepted.clear();
+    this.tellOwned();
     const old = ownersByByte(before);
     const now = ownersByByte(this.host.table());
     const self = this.host.self;
@@ -267,13 +272,14 @@ export class Migration {
     const dests = new Set(this.outgoing.values());
     for (const dest of dests) {
       if (only !== undefined && dest !== only) continue;
-      this.host.links.get(dest)?.send(['KV.MIGRATING', 'start', bytesToWire(this.bytesTo(dest))], () => {});
+      this.host.links.get(dest)?.send(['KV.MIGRATING', 'start', bytesToWire(this.bytesTo(dest))], (reply) => this.takenBy(dest, reply));
     }
   }
 
   /** A link came up: announce what moves there, and ask that node what it moves here. */
   linkUp(peer: string): void {
     if (!this.host.active()) return;
+    this.tellOwned(peer);
     this.announce(peer);
     this.askSource(peer, this.starting);
   }
@@ -315,8 +321,23 @@ export class Migration {
     });
   }
 
-  /** KV.MIGRATING start|done <bytes> from `from`: the bytes this node takes (those it owns by its table). */
+  /**
+   * KV.MIGRATING from `from`. start|done <bytes>: a range moving here begins or
+   * ends; the answer is the bytes this node takes (those it owns by its table).
+   * owned <bytes>: every byte `from` owns by its table, sent when its table
+   * changes or its link comes up, ahead of any request it sends here; ranges
+   * moving there that it owns are served there from now on.
+   */
   onMigrating(from: string, phase: string, wire: string): string {
+    if (phase === 'owned') {
+      const owned = new Set(bytesFromWire(wire));
+      for (const [b, dest] of this.outgoing) {
+        if (dest !== from) continue;
+        if (owned.has(b)) this.accepted.add(b);
+        else this.accepted.delete(b);
+      }
+      return '';
+    }
     const owners = ownersByByte(this.host.table());
     const mine = bytesFromWire(wire).filter((b) => owners[b] === this.host.self);
     for (const b of mine) {
@@ -326,6 +347,21 @@ export class Migration {
     if (phase === 'done' && mine.length > 0) this.host.log(`import of ${describeBytes(mine)} from ${from} done`);
     if (phase === 'done' && ![...this.importing.values()].includes(from)) this.taken.delete(from);
     return bytesToWire(mine);
+  }
+
+  /** Tells `peer` (or every peer) which bytes this node owns, ahead of the requests it sends there. */
+  private tellOwned(peer?: string): void {
+    const owners = ownersByByte(this.host.table());
+    const owned: number[] = [];
+    for (let b = 0; b < 256; b++) if (owners[b] === this.host.self) owned.push(b);
+    for (const [name, link] of this.host.links) if (peer === undefined || name === peer) link.send(['KV.MIGRATING', 'owned', bytesToWire(owned)], () => {});
+  }
+
+  /** A target's answer naming bytes it takes: they are served there from now on. */
+  private takenBy(dest: string, reply: r.AnyReply): void {
+    const s = stringValue(reply);
+    if (typeof s !== 'string' || isErrorReply(reply)) return;
+    for (const b of bytesFromWire(s)) if (this.outgoing.get(b) === dest) this.accepted.add(b);
   }
 
   /**
@@ -513,6 +549,7 @@ export class Migration {
       const n = integerValue(results[i]!);
       if (this.inFlight.get(key) !== dest) return;
       if (n === 1 || n === 0) {
+        if (this.outgoing.get(key.charCodeAt(0)) === dest) this.accepted.add(key.charCodeAt(0));
         this.inFlight.delete(key);
         this.host.runLocal(['DEL', key]);
         t.moved++;
@@ -552,8 +589,13 @@ export class Migration {
       const s = stringValue(reply);
       if (typeof s !== 'string' || isErrorReply(reply)) return retry();
       const taken = new Set(bytesFromWire(s));
+      // A key made here while the "done" travelled goes first: the range is not done.
+      if (this.maybeCreated) return retry();
       const done = bytes.filter((b) => taken.has(b) && this.outgoing.get(b) === dest);
-      for (const b of done) this.outgoing.delete(b);
+      for (const b of done) {
+        this.outgoing.delete(b);
+        this.accepted.delete(b);
+      }
       if (done.length > 0) {
         const secs = (Date.now() - t.startedAt) / 1000;
         this.host.log(`moved ${describeBytes(done)} to ${dest}: ${t.moved} keys in ${secs.toFixed(1)} s`);

@@ -232,6 +232,19 @@ export class RoutingStage {
     return this.hopTo(ctx, key, route.node, route.node === sender && !ctx.path.includes(this.self));
   }
 
+  /** The node one of `keys` may still be on, as this node takes its range over; null when none. */
+  private importSourceOf(ctx: Ctx, keys: readonly string[]): string | null {
+    const m = this.migration;
+    if (m === null || !m.importingAny) return null;
+    for (const key of keys) {
+      const route = ownerOf(this.table, key);
+      if ('error' in route || route.node !== this.self) continue;
+      const src = m.importSource(key, ctx.path);
+      if (src !== null) return src;
+    }
+    return null;
+  }
+
   /** `node`, unless going there would loop (`revisit` allows a node already passed) or pass max-hops. */
   private hopTo(ctx: Ctx, key: string, node: string, revisit: boolean): string | { error: r.Reply } {
     if (!revisit && ctx.path.includes(node)) {
@@ -275,6 +288,9 @@ export class RoutingStage {
         if (!shipped && this.migration?.moving && this.migration.shipNow(keyPositions(spec, argv).map((p) => argv[p]!))) {
           return this.keyed(ctx, spec, argv, true);
         }
+        // Some here, some maybe still on the node this range comes from: there, it sends them here first.
+        const src = this.importSourceOf(ctx, keyPositions(spec, argv).map((p) => argv[p]!));
+        if (src !== null) return this.forward(ctx, src, argv);
         return r.error(`ERR keys of '${spec.name}' live on different nodes (${target}, ${o}); this command needs them on one`);
       }
       target = o;
@@ -415,10 +431,13 @@ export class RoutingStage {
 
   private runTransaction(ctx: Ctx, queued: readonly QueuedCommand[], watched: readonly { key: string; version: string }[]): MaybeAsync {
     const target = this.transactionTarget(ctx, queued, watched);
-    if (typeof target === 'object' && target !== null && target.spans === true && this.migration?.moving) {
-      // Some keys still here, the others already moved: these go first, and the transaction after them.
+    if (typeof target === 'object' && target !== null && target.spans === true && this.migration !== null) {
       const keys = [...watched.map((w) => w.key), ...queued.flatMap((q) => keyPositions(q.spec, q.argv).map((i) => q.argv[i]!))];
-      if (this.migration.shipNow(keys)) return this.runTransactionAt(ctx, queued, watched, this.transactionTarget(ctx, queued, watched));
+      // Some keys still here, the others already moved: these go first, and the transaction after them.
+      if (this.migration.moving && this.migration.shipNow(keys)) return this.runTransactionAt(ctx, queued, watched, this.transactionTarget(ctx, queued, watched));
+      // Some here, some maybe still on the node this range comes from: there, it sends them here first.
+      const src = this.importSourceOf(ctx, keys);
+      if (src !== null) return this.runTransactionAt(ctx, queued, watched, src);
     }
     return this.runTransactionAt(ctx, queued, watched, target);
   }
