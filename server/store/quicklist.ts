@@ -7,6 +7,8 @@
 // about as much memory as Redis's. Index access walks nodes from the nearer end
 // (O(n / 128)), then at most one node.
 
+import type { Collection, RdbWriter } from './store.js';
+
 const NODE_MAX_COUNT = 128;
 const NODE_MAX_BYTES = 8192;
 
@@ -105,12 +107,48 @@ function unpack(packed: string, count: number): string[] {
   return out;
 }
 
-export class QuickList {
+/** RDB_TYPE_LIST: a length, then each element as a string. Redis 7.0 loads it (into a quicklist). */
+const RDB_TYPE_LIST = 1;
+/** Elements per RPUSH when a list is rebuilt (AOF rewrite), as Redis's AOF_REWRITE_ITEMS_PER_CMD. */
+const ITEMS_PER_COMMAND = 64;
+
+export class QuickList implements Collection {
+  readonly type = 'list';
+  readonly rdbType = RDB_TYPE_LIST;
   private nodes: ListNode[] = [];
   private len = 0;
 
   get length(): number {
     return this.len;
+  }
+
+  get size(): number {
+    return this.len;
+  }
+
+  /** Redis 7.0 holds every list as a quicklist. */
+  encoding(): string {
+    return 'quicklist';
+  }
+
+  writeRdb(out: RdbWriter): void {
+    out.len(this.len);
+    for (const node of this.nodes) for (const v of node.values()) out.string(v);
+  }
+
+  rebuild(key: string): string[][] {
+    const out: string[][] = [];
+    let cmd: string[] = [];
+    for (const v of this) {
+      if (cmd.length === 0) cmd = ['RPUSH', key];
+      cmd.push(v);
+      if (cmd.length === 2 + ITEMS_PER_COMMAND) {
+        out.push(cmd);
+        cmd = [];
+      }
+    }
+    if (cmd.length > 0) out.push(cmd);
+    return out;
   }
 
   static from(items: readonly string[]): QuickList {

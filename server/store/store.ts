@@ -10,6 +10,7 @@
 import NodeCache from 'node-cache';
 import { WatchVersions } from './watch-versions.js';
 import { WriteLog } from './write-log.js';
+import { BlockedKeys } from './blocked-keys.js';
 
 export class Hash {
   readonly fields = new Map<string, string>();
@@ -113,6 +114,10 @@ export class Store {
   readonly watch = new WatchVersions();
   /** Every change, as a command that redoes it; an expiry is logged here as its DEL. */
   readonly log = new WriteLog();
+  /** Told of each key that expires (keyspace notifications' "expired", commands/notify.ts). */
+  onExpired: ((key: string) => void) | null = null;
+  /** Keys that blocked clients wait on (BLPOP…): storing a list at one signals it. */
+  readonly blocked = new BlockedKeys();
 
   constructor() {
     this.cache = new NodeCache({ useClones: false, checkperiod: 0, stdTTL: 0 });
@@ -124,6 +129,7 @@ export class Store {
       this.watch.touch(key);
       if (this.log.active) this.log.append(['DEL', key]);
       else this.log.changes++;
+      this.onExpired?.(key);
     });
     this.timer = setInterval(() => this.expireSome(EXPIRE_KEYS_PER_TICK), EXPIRE_TICK_MS);
     this.timer.unref();
@@ -192,6 +198,7 @@ export class Store {
    * current one; a positive number expires the key that many ms from now.
    */
   set(key: string, value: Value, ttlMs?: number): void {
+    if (this.blocked.any && typeof value !== 'string') this.blocked.signal(key);
     if (ttlMs === KEEP_TTL) {
       const at = this.expiryOf(key);
       this.cache.set(key, value, 0);
@@ -208,6 +215,7 @@ export class Store {
 
   /** Stores a value that expires at `atMs` (ms since the epoch), that exact time. */
   setUntil(key: string, value: Value, atMs: number): void {
+    if (this.blocked.any && typeof value !== 'string') this.blocked.signal(key);
     this.cache.set(key, value, 0);
     this.setExpiry(key, atMs);
     this.volatile.add(key);
