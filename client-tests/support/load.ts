@@ -247,6 +247,7 @@ export class SeededProbe {
   readonly missed: string[] = [];
   missedCount = 0;
   errors = 0;
+  readonly errorMessages: string[] = [];
   private running = true;
   private loops: Promise<void>[] = [];
   private readonly clients = new Map<number, Redis>();
@@ -278,7 +279,10 @@ export class SeededProbe {
             const chosen = Array.from({ length: this.batch }, () => this.keys[Math.floor(Math.random() * this.keys.length)]!);
             const p = c.pipeline();
             for (const k of chosen) p.get(k);
-            const res = await p.exec().catch(() => null);
+            const res = await p.exec().catch((e: Error) => {
+              if (this.errorMessages.length < KEEP) this.errorMessages.push(`pipeline via ${this.nameOf(port)}: ${e.message}`);
+              return null;
+            });
             if (res === null) {
               this.errors++;
               continue;
@@ -286,6 +290,7 @@ export class SeededProbe {
             res.forEach(([err, got], i) => {
               if (err !== null) {
                 this.errors++;
+                if (this.errorMessages.length < KEEP) this.errorMessages.push(`GET ${chosen[i]} via ${this.nameOf(port)}: ${err.message}`);
                 return;
               }
               this.reads++;
@@ -307,7 +312,10 @@ export class SeededProbe {
   }
 
   summary(): string {
-    return `${this.reads} probe reads, ${this.errors} failed, ${this.missedCount} wrong${this.missed.length ? `: ${this.missed.slice(0, 5).join(' | ')}` : ''}`;
+    return (
+      `${this.reads} probe reads, ${this.errors} failed${this.errorMessages.length ? ` (${this.errorMessages.slice(0, 3).join(' | ')})` : ''}, ` +
+      `${this.missedCount} wrong${this.missed.length ? `: ${this.missed.slice(0, 5).join(' | ')}` : ''}`
+    );
   }
 }
 
