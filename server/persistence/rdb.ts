@@ -8,6 +8,8 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Hash, type RdbWriter, type Value } from '../store/store.js';
+import { DEFAULT_MAX_INTSET, SetValue } from '../store/set.js';
+import { DEFAULT_ZSET_LIMITS, ZSetValue } from '../store/zset.js';
 import { Crc64, crc64 } from './crc64.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
 
@@ -35,6 +37,13 @@ const TYPE_HASH = 4;
 const TYPE_HASH_ZIPMAP = 9;
 const TYPE_HASH_ZIPLIST = 13;
 const TYPE_HASH_LISTPACK = 16;
+const TYPE_SET = 2;
+const TYPE_SET_INTSET = 11;
+const TYPE_SET_LISTPACK = 20;
+const TYPE_ZSET = 3;
+const TYPE_ZSET_2 = 5;
+const TYPE_ZSET_ZIPLIST = 12;
+const TYPE_ZSET_LISTPACK = 17;
 
 const OP_FUNCTION2 = 245;
 const OP_FUNCTION = 246;
@@ -56,20 +65,13 @@ const ENC_LZF = 3;
 /** Names of the types Redis writes that kv does not hold, for the error that refuses them. */
 const OTHER_TYPES: ReadonlyMap<number, string> = new Map([
   [1, 'list'],
-  [2, 'set'],
-  [3, 'zset'],
-  [5, 'zset'],
   [6, 'module value'],
   [7, 'module value'],
   [10, 'list'],
-  [11, 'set'],
-  [12, 'zset'],
   [14, 'list'],
   [15, 'stream'],
-  [17, 'zset'],
   [18, 'list'],
   [19, 'stream'],
-  [20, 'set'],
   [21, 'stream'],
 ]);
 
@@ -639,10 +641,100 @@ function* readValue(inp: Input, type: number, typeAt: number, bucket = false): P
       }
       return h;
     }
+    case TYPE_SET: {
+      const n = yield* readCount(inp);
+      const set = new SetValue();
+      for (let i = 0; i < n; i++) if (!set.add(yield* readString(inp), DEFAULT_MAX_INTSET)) throw corrupt(inp, 'duplicate set members');
+      return set;
+    }
+    case TYPE_SET_INTSET:
+    case TYPE_SET_LISTPACK: {
+      const blob = yield* readBlob(inp);
+      const members = type === TYPE_SET_INTSET ? intsetEntries(blob) : listpackEntries(blob);
+      if (typeof members === 'string') throw new RdbError(`${members} in a set`, at);
+      const set = new SetValue();
+      for (const m of members) if (!set.add(m, DEFAULT_MAX_INTSET)) throw new RdbError('duplicate set members', at);
+      if (set.size === 0) throw new RdbError('an empty set', at);
+      return set;
+    }
+    case TYPE_ZSET:
+    case TYPE_ZSET_2: {
+      const n = yield* readCount(inp);
+      const zset = new ZSetValue();
+      for (let i = 0; i < n; i++) {
+        const member = yield* readString(inp);
+        const score = type === TYPE_ZSET_2 ? yield* readBinaryDouble(inp) : yield* readStringDouble(inp);
+        if (Number.isNaN(score)) throw corrupt(inp, 'a NaN score');
+        if (zset.dict.has(member)) throw corrupt(inp, 'duplicate sorted set members');
+        zset.set(member, score, DEFAULT_ZSET_LIMITS);
+      }
+      zset.refit(DEFAULT_ZSET_LIMITS);
+      return zset;
+    }
+    case TYPE_ZSET_ZIPLIST:
+    case TYPE_ZSET_LISTPACK: {
+      const blob = yield* readBlob(inp);
+      const flat = type === TYPE_ZSET_LISTPACK ? listpackEntries(blob) : ziplistEntries(blob);
+      if (typeof flat === 'string') throw new RdbError(`${flat} in a sorted set`, at);
+      if (flat.length % 2 !== 0) throw new RdbError('a sorted set with an odd number of entries', at);
+      if (flat.length === 0) throw new RdbError('an empty sorted set', at);
+      const zset = new ZSetValue();
+      for (let i = 0; i < flat.length; i += 2) {
+        const score = packedScore(flat[i + 1]!);
+        if (Number.isNaN(score)) throw new RdbError('a bad score in a sorted set', at);
+        if (zset.dict.has(flat[i]!)) throw new RdbError('duplicate sorted set members', at);
+        zset.set(flat[i]!, score, DEFAULT_ZSET_LIMITS);
+      }
+      zset.refit(DEFAULT_ZSET_LIMITS);
+      return zset;
+    }
   }
   const name = OTHER_TYPES.get(type);
-  if (name !== undefined) throw new RdbError(`a ${name} (RDB type ${type}): kv holds strings and hashes only`, typeAt, true);
+  if (name !== undefined) throw new RdbError(`a ${name} (RDB type ${type}): kv does not hold this type`, typeAt, true);
   throw new RdbError(`unknown RDB type ${type}`, typeAt);
+}
+
+/** rdbLoadBinaryDoubleValue: 8 bytes, little-endian. */
+function* readBinaryDouble(inp: Input): Parse<number> {
+  if (inp.end - inp.pos < 8) yield 8;
+  const d = inp.buf.readDoubleLE(inp.pos);
+  inp.pos += 8;
+  return d;
+}
+
+/** rdbLoadDoubleValue (RDB_TYPE_ZSET): a length byte (253 NaN, 254 +inf, 255 -inf), then the number as text. */
+function* readStringDouble(inp: Input): Parse<number> {
+  if (inp.end - inp.pos < 1) yield 1;
+  const len = inp.buf[inp.pos++]!;
+  if (len === 253) return NaN;
+  if (len === 254) return Infinity;
+  if (len === 255) return -Infinity;
+  if (inp.end - inp.pos < len) yield len;
+  const text = inp.buf.toString('latin1', inp.pos, inp.pos + len);
+  inp.pos += len;
+  return packedScore(text);
+}
+
+/** A score as a listpack or ziplist holds it (d2string: "inf", "-inf", or a number); NaN when it is not one. */
+function packedScore(text: string): number {
+  if (text === 'inf') return Infinity;
+  if (text === '-inf') return -Infinity;
+  return text === '' || /\s/.test(text) ? NaN : Number(text);
+}
+
+/** The members of an intset (src/intset.c) as decimal text; a string says what is wrong. */
+function intsetEntries(b: Buffer): string[] | string {
+  if (b.length < 8) return 'a truncated intset';
+  const width = b.readUInt32LE(0);
+  const count = b.readUInt32LE(4);
+  if (width !== 2 && width !== 4 && width !== 8) return `an intset of ${width}-byte integers`;
+  if (b.length !== 8 + width * count) return 'an intset of the wrong size';
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const at = 8 + i * width;
+    out[i] = width === 8 ? String(b.readBigInt64LE(at)) : String(b.readIntLE(at, width));
+  }
+  return out;
 }
 
 /** The bytes of a listpack entry's back-length field, for an entry of `n` bytes. */
