@@ -186,6 +186,12 @@ export interface KeySpec {
   readonly first: number;
   readonly last: number;
   readonly step: number;
+  /**
+   * Keys counted by an argument (ZUNION numkeys key…, ZUNIONSTORE dest numkeys
+   * key…): argv[numkeys] says how many keys follow it. first..last are then
+   * the keys before it, none when first is 0 (Redis's legacy triple).
+   */
+  readonly numkeys?: number;
 }
 
 /**
