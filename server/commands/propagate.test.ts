@@ -41,7 +41,8 @@ function contents(store: Store): [string, unknown, number][] {
     .sort()
     .map((k) => {
       const v = store.get(k)!;
-      return [k, v instanceof Hash ? [...v.fields].sort() : v, store.expireTime(k)];
+      const shown = typeof v === 'string' ? v : v instanceof Hash ? [...v.fields].sort() : v.type === 'set' ? ['set', v.rebuild(k).flatMap((c) => c.slice(2)).sort()] : ['zset', v.rebuild(k)];
+      return [k, shown, store.expireTime(k)];
     });
 }
 
@@ -72,6 +73,19 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(key, field, value).map(([k, f, v]) => ['PUT', k, f, v]),
   fc.tuple(key, field).map(([k, f]) => ['DELETE', k, f]),
   fc.constant(['FLUSHALL'] as string[]),
+  fc.tuple(key, fc.array(field, { minLength: 1, maxLength: 3 })).map(([k, ms]) => ['SADD', k, ...ms]),
+  fc.tuple(key, field).map(([k, m]) => ['SREM', k, m]),
+  fc.tuple(key, fc.constantFrom([], ['1'], ['2'], ['5'])).map(([k, c]) => ['SPOP', k, ...c]),
+  fc.tuple(key, key, field).map(([a, b, m]) => ['SMOVE', a, b, m]),
+  fc.tuple(fc.constantFrom('SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE'), key, key, key).map(([c, d, a, b]) => [c, d, a, b]),
+  fc.tuple(key, fc.constantFrom('1', '-2.5', '0.1', 'inf'), field).map(([k, sc, m]) => ['ZADD', k, sc, m]),
+  fc.tuple(key, fc.constantFrom('1', '0.1'), field).map(([k, by, m]) => ['ZINCRBY', k, by, m]),
+  fc.tuple(key, field).map(([k, m]) => ['ZREM', k, m]),
+  fc.tuple(fc.constantFrom('ZPOPMIN', 'ZPOPMAX'), key).map(([c, k]) => [c, k]),
+  fc.tuple(key, key).map(([a, b]) => ['ZMPOP', '2', a, b, 'MAX', 'COUNT', '2']),
+  fc.tuple(fc.constantFrom('ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE'), key, key, key).map(([c, d, a, b]) => [c, d, '2', a, b]),
+  fc.tuple(key, key).map(([d, a]) => ['ZRANGESTORE', d, a, '0', '1']),
+  fc.tuple(key, key).map(([d, a]) => ['COPY', a, d, 'REPLACE']),
 );
 
 describe('the write log', () => {
@@ -92,6 +106,23 @@ describe('the write log', () => {
       }),
       { numRuns: 400, seed: 42 },
     );
+  });
+
+  test('SPOP is logged as the SREM (or DEL) of what it took, which a replay repeats exactly', () => {
+    const source = host();
+    source.run('SADD', 's', 'a', 'b', 'c', 'd');
+    const logged: (readonly string[])[] = [];
+    source.store.log.subscribe((c) => logged.push(c));
+    const one = source.run('SPOP', 's');
+    source.run('SPOP', 's', '2');
+    source.run('SPOP', 's', '5');
+    source.run('SPOP', 's');
+    const taken = one.split('\r\n')[1]!;
+    expect(logged[0]).toEqual(['SREM', 's', taken]);
+    expect(logged[1]!.slice(0, 2)).toEqual(['SREM', 's']);
+    expect(logged[1]!.length).toBe(4);
+    expect(logged[2]).toEqual(['DEL', 's']);
+    expect(logged.length).toBe(3);
   });
 
   test('relative times are logged as absolute ones', () => {

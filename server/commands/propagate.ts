@@ -8,8 +8,33 @@
 import { Hash, type Store, type Value } from '../store/store.js';
 import type { CommandSpec } from './types.js';
 
+/**
+ * What a command whose arguments would not redo it (SPOP picks members by
+ * chance) did instead, as commands, recorded while it ran (Redis's
+ * alsoPropagate with the command itself prevented); propagation() takes it
+ * in place of the command's arguments.
+ */
+const EFFECTS = new WeakMap<Store, (readonly string[])[]>();
+
+/**
+ * Logs `cmd` in place of the running command's arguments; nothing when no
+ * one reads the log. Only for a write that then succeeds and replies at once,
+ * so the routing stage's propagation() is the next to look.
+ */
+export function logEffect(store: Store, cmd: readonly string[]): void {
+  if (!store.log.active) return;
+  const effects = EFFECTS.get(store);
+  if (effects === undefined) EFFECTS.set(store, [cmd]);
+  else effects.push(cmd);
+}
+
 /** The commands that redo `argv`, which `spec` has just run successfully. */
 export function propagation(spec: CommandSpec, argv: readonly string[], store: Store): (readonly string[])[] {
+  const effects = EFFECTS.get(store);
+  if (effects !== undefined) {
+    EFFECTS.delete(store);
+    return effects;
+  }
   switch (spec.propagate) {
     case undefined:
       return [argv];
