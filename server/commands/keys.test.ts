@@ -537,6 +537,25 @@ describe('KV.DUMP and KV.RESTORE (RENAME across nodes)', () => {
     expect(r('TYPE', 'b2')).toBe('+hash\r\n');
   });
 
+  test('a set and a sorted set travel as a DUMP payload; COPY makes an independent copy', () => {
+    const r = session();
+    r('SADD', 'set', 'a', 'b');
+    r('ZADD', 'z', '1.5', 'a', '-inf', 'b');
+    r('PEXPIRE', 'z', '5000');
+    const dumped = bulkItems(r('KV.DUMP', 'z'));
+    expect(dumped.slice(0, 2)).toEqual(['rdb', String(T0 + 5000)]);
+    expect(r('KV.RESTORE', 'z2', ...dumped)).toBe(OK);
+    expect([r('ZRANGE', 'z2', '0', '-1', 'WITHSCORES'), r('PTTL', 'z2')]).toEqual([r('ZRANGE', 'z', '0', '-1', 'WITHSCORES'), int(5000)]);
+    expect(r('KV.RESTORE', 'set2', ...bulkItems(r('KV.DUMP', 'set')))).toBe(OK);
+    expect(bulkItems(r('SMEMBERS', 'set2')).sort()).toEqual(['a', 'b']);
+    expect(r('KV.RESTORE', 'k', 'rdb', '-1', 'junk')).toBe('-ERR malformed KV.RESTORE: bad payload\r\n');
+    expect(r('COPY', 'z', 'z3')).toBe(int(1));
+    r('ZADD', 'z', '9', 'a');
+    expect(r('ZSCORE', 'z3', 'a')).toBe(bulk('1.5'));
+    expect([r('TYPE', 'set2'), r('TYPE', 'z3')]).toEqual(['+set\r\n', '+zset\r\n']);
+    expect(scanItems(r('SCAN', '0', 'COUNT', '100', 'TYPE', 'zset'))[1].sort()).toEqual(['z', 'z2', 'z3']);
+  });
+
   test('a key dumped in its last millisecond is restored with a TTL, not without', () => {
     const r = session();
     r('SET', 's', 'v', 'PX', '1000');

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { COMMANDS, lookupCommand } from './table.js';
-import { keyPositions } from './key-positions.js';
+import { keyPositions, keyRange } from './key-positions.js';
 
 describe('the command table', () => {
   test('names are lower case and unique; every entry can run', () => {
@@ -21,7 +21,8 @@ describe('the command table', () => {
     for (const c of COMMANDS) {
       const keyedRouting = ['keyed', 'split-concat', 'split-sum', 'split-ok', 'msetnx', 'rename', 'watch'].includes(c.routing);
       expect([c.name, keyedRouting]).toEqual([c.name, c.keys !== null]);
-      if (c.keys) {
+      // Counted keys (ZUNION numkeys key…) may have no fixed key: Redis's legacy triple is then 0 0 0.
+      if (c.keys && c.keys.numkeys === undefined) {
         expect(c.keys.first).toBeGreaterThanOrEqual(1);
         expect(c.keys.step).toBeGreaterThanOrEqual(1);
       }
@@ -49,5 +50,18 @@ describe('the command table', () => {
     expect(at(['RENAME', 'a', 'b'])).toEqual(['a', 'b']);
     expect(at(['HSET', 'h', 'f', 'v', 'g', 'w'])).toEqual(['h']);
     expect(at(['PING'])).toEqual([]);
+  });
+
+  test('counted keys come from their count, options after them are not keys', () => {
+    const at = (argv: string[]): string[] => keyPositions(lookupCommand(argv[0]!)!, argv).map((i) => argv[i]!);
+    const range = (argv: string[]): ReturnType<typeof keyRange> => keyRange(lookupCommand(argv[0]!)!, argv);
+    expect(at(['ZUNION', '2', 'a', 'b', 'WEIGHTS', '1', '2'])).toEqual(['a', 'b']);
+    expect(at(['ZUNIONSTORE', 'd', '2', 'a', 'b', 'AGGREGATE', 'MAX'])).toEqual(['d', 'a', 'b']);
+    expect(at(['SINTERCARD', '1', 'a', 'LIMIT', '3'])).toEqual(['a']);
+    expect(at(['ZMPOP', '3', 'a', 'b'])).toEqual(['a', 'b']);
+    expect(at(['ZUNION', 'x', 'a'])).toEqual([]);
+    expect(range(['ZUNION', '2', 'a', 'b', 'WEIGHTS', '1', '2'])).toEqual({ first: 2, last: 3, step: 1 });
+    expect(range(['ZUNIONSTORE', 'd', '1', 'a'])).toEqual({ first: 1, last: 3, step: 2 });
+    expect(range(['ZUNION', '0', 'a'])).toBeNull();
   });
 });

@@ -16,12 +16,20 @@ import * as object from './object.js';
 import * as replication from './replication.js';
 import * as dump from './dump.js';
 import * as bitmaps from './bitmaps.js';
+import * as sets from './sets.js';
+import * as zsets from './zsets.js';
 import * as pubsub from './pubsub.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
 const ALL_KEYS: KeySpec = { first: 1, last: -1, step: 1 };
 const PAIRS: KeySpec = { first: 1, last: -1, step: 2 };
+/** The first key writes, the rest are read (SINTERSTORE, ZRANGESTORE, ZUNIONSTORE…). */
+const FIRST_WRITES: KeySpec = { first: 1, last: 1, step: 1 };
+/** Keys counted by argv[1] (ZUNION numkeys key…, SINTERCARD, ZMPOP). */
+const COUNTED_KEYS: KeySpec = { first: 0, last: 0, step: 0, numkeys: 1 };
+/** A destination, then keys counted by argv[2] (ZUNIONSTORE dest numkeys key…). */
+const DEST_COUNTED_KEYS: KeySpec = { first: 1, last: 1, step: 1, numkeys: 2 };
 /** A container's subcommand whose key follows the subcommand name (OBJECT ENCODING key). */
 const SUB_KEY: KeySpec = { first: 2, last: 2, step: 1 };
 
@@ -95,6 +103,59 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'hstrlen', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: hashes.hstrlen, summary: 'Get the length of the value of a hash field' },
     { name: 'hscan', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: hashes.hscan, summary: 'Incrementally iterate hash fields and associated values' },
     { name: 'hrandfield', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: hashes.hrandfield, summary: 'Get one or multiple random fields from a hash', since: '6.2.0' },
+  ]),
+  ...group('set', [
+    { name: 'sadd', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: sets.sadd, summary: 'Add one or more members to a set' },
+    { name: 'srem', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, run: sets.srem, summary: 'Remove one or more members from a set' },
+    { name: 'smembers', arity: 2, flags: ['readonly'], keys: ONE_KEY, run: sets.smembers, summary: 'Get all the members in a set' },
+    { name: 'sismember', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: sets.sismember, summary: 'Determine if a given value is a member of a set' },
+    { name: 'smismember', arity: -3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: sets.smismember, summary: 'Returns the membership associated with the given elements for a set', since: '6.2.0' },
+    { name: 'scard', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: sets.scard, summary: 'Get the number of members in a set' },
+    { name: 'spop', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: sets.spop, summary: 'Remove and return one or multiple random members from a set' },
+    { name: 'srandmember', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: sets.srandmember, summary: 'Get one or multiple random members from a set' },
+    { name: 'smove', arity: 4, flags: ['write', 'fast'], keys: TWO_KEYS, run: sets.smove, summary: 'Move a member from one set to another' },
+    { name: 'sinter', arity: -2, flags: ['readonly'], keys: ALL_KEYS, run: sets.sinter, summary: 'Intersect multiple sets' },
+    { name: 'sinterstore', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, writes: FIRST_WRITES, run: sets.sinterstore, summary: 'Intersect multiple sets and store the resulting set in a key' },
+    { name: 'sintercard', arity: -3, flags: ['readonly'], keys: COUNTED_KEYS, run: sets.sintercard, summary: 'Intersect multiple sets and return the cardinality of the result', since: '7.0.0' },
+    { name: 'sunion', arity: -2, flags: ['readonly'], keys: ALL_KEYS, run: sets.sunion, summary: 'Add multiple sets' },
+    { name: 'sunionstore', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, writes: FIRST_WRITES, run: sets.sunionstore, summary: 'Add multiple sets and store the resulting set in a key' },
+    { name: 'sdiff', arity: -2, flags: ['readonly'], keys: ALL_KEYS, run: sets.sdiff, summary: 'Subtract multiple sets' },
+    { name: 'sdiffstore', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, writes: FIRST_WRITES, run: sets.sdiffstore, summary: 'Subtract multiple sets and store the resulting set in a key' },
+    { name: 'sscan', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: sets.sscan, summary: 'Incrementally iterate Set elements', since: '2.8.0' },
+  ]),
+  ...group('sorted_set', [
+    { name: 'zadd', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: zsets.zadd, summary: 'Add one or more members to a sorted set, or update its score if it already exists', since: '1.2.0' },
+    { name: 'zincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: zsets.zincrby, summary: 'Increment the score of a member in a sorted set', since: '1.2.0' },
+    { name: 'zrem', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, run: zsets.zrem, summary: 'Remove one or more members from a sorted set', since: '1.2.0' },
+    { name: 'zcard', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: zsets.zcard, summary: 'Get the number of members in a sorted set', since: '1.2.0' },
+    { name: 'zscore', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: zsets.zscore, summary: 'Get the score associated with the given member in a sorted set', since: '1.2.0' },
+    { name: 'zmscore', arity: -3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: zsets.zmscore, summary: 'Get the score associated with the given members in a sorted set', since: '6.2.0' },
+    { name: 'zrank', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: zsets.zrank, summary: 'Determine the index of a member in a sorted set', since: '2.0.0' },
+    { name: 'zrevrank', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, run: zsets.zrevrank, summary: 'Determine the index of a member in a sorted set, with scores ordered from high to low', since: '2.0.0' },
+    { name: 'zcount', arity: 4, flags: ['readonly', 'fast'], keys: ONE_KEY, run: zsets.zcount, summary: 'Count the members in a sorted set with scores within the given values', since: '2.0.0' },
+    { name: 'zlexcount', arity: 4, flags: ['readonly', 'fast'], keys: ONE_KEY, run: zsets.zlexcount, summary: 'Count the number of members in a sorted set between a given lexicographical range', since: '2.8.9' },
+    { name: 'zrange', arity: -4, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrange, summary: 'Return a range of members in a sorted set', since: '1.2.0' },
+    { name: 'zrangestore', arity: -5, flags: ['write', 'denyoom'], keys: TWO_KEYS, writes: FIRST_WRITES, run: zsets.zrangestore, summary: 'Store a range of members from sorted set into another key', since: '6.2.0' },
+    { name: 'zrevrange', arity: -4, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrevrange, summary: 'Return a range of members in a sorted set, by index, with scores ordered from high to low', since: '1.2.0' },
+    { name: 'zrangebyscore', arity: -4, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrangebyscore, summary: 'Return a range of members in a sorted set, by score', since: '1.0.5' },
+    { name: 'zrevrangebyscore', arity: -4, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrevrangebyscore, summary: 'Return a range of members in a sorted set, by score, with scores ordered from high to low', since: '2.2.0' },
+    { name: 'zrangebylex', arity: -4, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrangebylex, summary: 'Return a range of members in a sorted set, by lexicographical range', since: '2.8.9' },
+    { name: 'zrevrangebylex', arity: -4, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrevrangebylex, summary: 'Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.', since: '2.8.9' },
+    { name: 'zremrangebyrank', arity: 4, flags: ['write'], keys: ONE_KEY, run: zsets.zremrangebyrank, summary: 'Remove all members in a sorted set within the given indexes', since: '2.0.0' },
+    { name: 'zremrangebyscore', arity: 4, flags: ['write'], keys: ONE_KEY, run: zsets.zremrangebyscore, summary: 'Remove all members in a sorted set within the given scores', since: '1.2.0' },
+    { name: 'zremrangebylex', arity: 4, flags: ['write'], keys: ONE_KEY, run: zsets.zremrangebylex, summary: 'Remove all members in a sorted set between the given lexicographical range', since: '2.8.9' },
+    { name: 'zpopmin', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: zsets.zpopmin, summary: 'Remove and return members with the lowest scores in a sorted set', since: '5.0.0' },
+    { name: 'zpopmax', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: zsets.zpopmax, summary: 'Remove and return members with the highest scores in a sorted set', since: '5.0.0' },
+    { name: 'zmpop', arity: -4, flags: ['write'], keys: COUNTED_KEYS, run: zsets.zmpop, summary: 'Remove and return members with scores in a sorted set', since: '7.0.0' },
+    { name: 'zrandmember', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrandmember, summary: 'Get one or multiple random elements from a sorted set', since: '6.2.0' },
+    { name: 'zunion', arity: -3, flags: ['readonly'], keys: COUNTED_KEYS, run: zsets.zunion, summary: 'Add multiple sorted sets', since: '6.2.0' },
+    { name: 'zinter', arity: -3, flags: ['readonly'], keys: COUNTED_KEYS, run: zsets.zinter, summary: 'Intersect multiple sorted sets', since: '6.2.0' },
+    { name: 'zdiff', arity: -3, flags: ['readonly'], keys: COUNTED_KEYS, run: zsets.zdiff, summary: 'Subtract multiple sorted sets', since: '6.2.0' },
+    { name: 'zintercard', arity: -3, flags: ['readonly'], keys: COUNTED_KEYS, run: zsets.zintercard, summary: 'Intersect multiple sorted sets and return the cardinality of the result', since: '7.0.0' },
+    { name: 'zunionstore', arity: -4, flags: ['write', 'denyoom'], keys: DEST_COUNTED_KEYS, writes: FIRST_WRITES, run: zsets.zunionstore, summary: 'Add multiple sorted sets and store the resulting sorted set in a new key', since: '2.0.0' },
+    { name: 'zinterstore', arity: -4, flags: ['write', 'denyoom'], keys: DEST_COUNTED_KEYS, writes: FIRST_WRITES, run: zsets.zinterstore, summary: 'Intersect multiple sorted sets and store the resulting sorted set in a new key', since: '2.0.0' },
+    { name: 'zdiffstore', arity: -4, flags: ['write', 'denyoom'], keys: DEST_COUNTED_KEYS, writes: FIRST_WRITES, run: zsets.zdiffstore, summary: 'Subtract multiple sorted sets and store the resulting sorted set in a new key', since: '6.2.0' },
+    { name: 'zscan', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: zsets.zscan, summary: 'Incrementally iterate sorted sets elements and associated scores', since: '2.8.0' },
   ]),
   ...group('bucket', [
     { name: 'create', arity: 2, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, propagate: 'none', run: buckets.create, summary: 'Create a bucket (an empty hash that stays when emptied)' },
