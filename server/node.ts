@@ -9,6 +9,7 @@ import { describeTable } from './cluster/router.js';
 import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
 import { Migration } from './cluster/migration.js';
+import { BlockedClients } from './cluster/blocking.js';
 import * as r from './protocol/resp.js';
 import { resolveSecret, secretsEqual } from './cluster/secret.js';
 import { Store } from './store/store.js';
@@ -20,6 +21,8 @@ import { Replication } from './replication/replication.js';
 import type { ReplicaSink } from './replication/primary.js';
 import { arrayElements, stringValue } from './protocol/reply-framer.js';
 import { lookupCommand } from './commands/table.js';
+import { pubsubOf } from './commands/pubsub.js';
+import { sendToPeers } from './cluster/pubsub-fanout.js';
 
 export interface NodeOptions {
   /** Where log lines go (each "[node] message", escaped and rate-limited); default: stderr. */
@@ -81,7 +84,19 @@ export class KvNode implements ConnectionHost {
       active: () => this.replication.following === null,
     });
     this.routing.migration = this.migration;
+    this.blocking = new BlockedClients({
+      self: config.self.name,
+      store: this.store,
+      links: this.links,
+      owner: (ctx, key) => this.routing.owner(ctx, key),
+      runHere: (ctx, spec, argv) => this.routing.runHere(ctx, spec, argv),
+      forwardTimeoutMs: () => this.setting('forward-timeout'),
+      log: (msg) => this.log(msg),
+    });
+    this.routing.blocking = this.blocking;
     this.view = this.makeView();
+    // Keyspace events this node publishes reach the subscribers of every node.
+    pubsubOf(this.view).toPeers = (channel, message) => sendToPeers(this.links, channel, message);
     this.persistence = new Persistence(
       { store: this.store, setting: (name) => this.settings.get(name) ?? '', log: (msg) => this.log(msg) },
       (argv) => this.replay(argv),
@@ -116,6 +131,8 @@ export class KvNode implements ConnectionHost {
         });
         // Moves to and from that node go on, whichever of the two restarted.
         this.migration.linkUp(n.name);
+        // Clients of this node blocked on that node's keys: registered there again, in case it dropped them.
+        this.blocking.linkUp(n.name);
       },
     });
   }
@@ -130,6 +147,8 @@ export class KvNode implements ConnectionHost {
 
   /** The keys this node moves to other nodes, or takes from them, when the table changes. */
   readonly migration: Migration;
+  /** Clients blocked in BLPOP and the like, here or on other nodes. */
+  readonly blocking: BlockedClients;
   /** The client a migration's RESTOREs and DELs run as. */
   private migrationClient: ClientState | null = null;
 
@@ -361,6 +380,7 @@ export class KvNode implements ConnectionHost {
 
   onClose(conn: Connection): void {
     this.connections.delete(conn);
+    this.blocking.clientClosed(conn.state);
   }
 
   private makeView(): NodeView {
@@ -447,7 +467,7 @@ export class KvNode implements ConnectionHost {
           maxclients: this.setting('maxclients'),
           client_recent_max_input_buffer: 0,
           client_recent_max_output_buffer: 0,
-          blocked_clients: 0,
+          blocked_clients: this.blocking.blockedClients,
           tracking_clients: 0,
           clients_in_timeout_table: 0,
         });

@@ -36,6 +36,11 @@ export function pubsubAcrossCluster(ctx: Ctx, spec: CommandSpec, argv: readonly 
   return askEveryPeer(links, question).then((peers) => merge(spec.name, argv, [local, ...peers]));
 }
 
+/** A message this node publishes itself (a keyspace event), sent to every peer; nobody waits for the counts. */
+export function sendToPeers(links: ReadonlyMap<string, PeerLink>, channel: string, message: string): void {
+  for (const link of links.values()) link.send(['KV.PUBLISH', channel, message], () => {});
+}
+
 /** The KV.PUBSUB message that asks a peer for its part of a PUBSUB subcommand. */
 function peerQuestion(name: string, argv: readonly string[]): string[] {
   switch (name) {

@@ -18,11 +18,13 @@ import { inspectBucket, ownerOf } from './router.js';
 import type { PeerLink } from './peer-link.js';
 import { keyMoveOf, moveKey } from './move-key.js';
 import type { Migration } from './migration.js';
+import type { BlockedClients } from './blocking.js';
 import { lookupCommand } from '../commands/table.js';
 import { propagation } from '../commands/propagate.js';
 import { EXECABORT } from '../commands/transactions.js';
 import { INVALID_CURSOR, parseScanCursor } from '../commands/scan-args.js';
 import { pubsubAcrossCluster } from './pubsub-fanout.js';
+import { keyEventsOf } from '../commands/notify.js';
 
 export type MaybeAsync = r.AnyReply | Promise<r.AnyReply>;
 
@@ -49,6 +51,9 @@ function inSteps(p: Promise<r.AnyReply>): Promise<r.AnyReply> {
   return p;
 }
 
+/** A reply its client waits for before anything else of its runs (a blocked BLPOP: Redis runs nothing else for a blocked client). */
+export const holdsClient = inSteps;
+
 /** True when `reply` is still in progress over several steps: run nothing else for its client until it settles. */
 export function isMultiStep(reply: MaybeAsync): boolean {
   return reply instanceof Promise && multiStep.has(reply);
@@ -73,6 +78,9 @@ export class RoutingStage {
 
   /** Set by the node: the keys this node moves away or takes in while the table changes. */
   migration: Migration | null = null;
+
+  /** Set by the node: where blocking commands wait (cluster/blocking.ts). */
+  blocking: BlockedClients | null = null;
 
   /** Primaries replaced by a promoted replica (old name → new), as the cluster learned them. */
   readonly replaced = new Map<string, string>();
@@ -132,6 +140,8 @@ export class RoutingStage {
         return this.watch(ctx, spec, argv);
       case 'wait':
         return this.wait(ctx, spec, argv);
+      case 'blocking':
+        return this.blocking!.dispatch(ctx, spec, argv);
       case 'pubsub':
         // PUBLISH and PUBSUB reach every node's subscribers: here, and each peer over its link.
         return pubsubAcrossCluster(ctx, spec, argv, this.links, () => this.runHere(ctx, spec, argv));
@@ -163,12 +173,15 @@ export class RoutingStage {
       }
     }
     if (writes && ctx.path.length === 0) this.wrote(ctx, this.self);
+    // Keyspace notifications (null unless notify-keyspace-events is set): which keys exist before.
+    const keyEvents = writes ? keyEventsOf(ctx, spec, argv) : null;
     store.log.unchanged = false;
     const reply = spec.run!(ctx, argv);
     // Only commands that write nothing answer later (WAIT).
     if (writes && !(reply instanceof Promise) && !isErrorReply(reply) && !store.log.unchanged) {
       if (store.log.active) for (const cmd of propagation(spec, argv, store)) store.log.append(cmd);
       else store.log.changes++; // counted for the save points even when nobody reads the log
+      keyEvents?.after(reply);
     }
     return reply;
   }
@@ -212,7 +225,7 @@ export class RoutingStage {
    * error reply. While a range moves (cluster/migration.ts), the key may still
    * be here, on its way, or still on the node it comes from.
    */
-  private owner(ctx: Ctx, key: string): string | { error: r.Reply } {
+  owner(ctx: Ctx, key: string): string | { error: r.Reply } {
     const route = ownerOf(this.table, key);
     if ('error' in route) return { error: r.error(route.error) };
     const m = this.migration;
@@ -481,7 +494,8 @@ export class RoutingStage {
       for (const w of watched) if (String(ctx.node.store.watch.versionOf(w.key)) !== w.version) return r.nilArray(ctx.proto);
       const replies: MaybeAsync[] = [];
       for (const q of queued) {
-        const reply = this.dispatch(ctx, q.spec, q.argv);
+        // A blocking pop in a transaction does not wait (Redis's CLIENT_DENY_BLOCKING): it runs as itself.
+        const reply = q.spec.routing === 'blocking' && q.spec.run !== undefined ? this.runHere(ctx, q.spec, q.argv) : this.dispatch(ctx, q.spec, q.argv);
         // Every key is here, so every command runs now and answers synchronously; only a
         // PUBLISH's count waits for the other nodes' subscribers (it was delivered here already).
         replies.push(reply instanceof Promise && q.spec.routing !== 'pubsub' ? r.error('ERR internal error: asynchronous command in a transaction') : reply);

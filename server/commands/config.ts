@@ -8,6 +8,7 @@
 import type { NodeView } from './types.js';
 import { parseLongLong } from '../protocol/numbers.js';
 import { formatPercentile, statsOf } from './command-stats.js';
+import { formatEventClasses, INVALID_EVENT_CLASSES, parseEventClasses, setEventClasses } from './notify.js';
 
 type Check = (value: string) => string | null;
 
@@ -88,6 +89,12 @@ const TUNABLES: readonly Tunable[] = [
   { name: 'busy-reply-threshold', alias: 'lua-time-limit', initial: '5000', check: integerIn(0n, LONG_MAX) },
   { name: 'latency-tracking', initial: 'yes', check: yesNo, normalise: (v) => v.toLowerCase() },
   {
+    name: 'notify-keyspace-events',
+    initial: '',
+    check: (v) => (parseEventClasses(v) === null ? INVALID_EVENT_CLASSES : null),
+    normalise: (v) => formatEventClasses(parseEventClasses(v)!),
+  },
+  {
     name: 'latency-tracking-info-percentiles',
     initial: '50 99 99.9',
     check: percentiles,
@@ -120,6 +127,7 @@ export function setTunable(node: NodeView, name: string, value: string): void {
   const normalised = t.normalise ? t.normalise(value) : value;
   valuesOf(node).set(t.name, normalised);
   if (t.name === 'latency-tracking') statsOf(node).trackLatency = normalised === 'yes';
+  if (t.name === 'notify-keyspace-events') setEventClasses(node, normalised);
 }
 
 /** The current value of a tunable by name or alias. */

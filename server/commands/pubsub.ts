@@ -22,6 +22,15 @@ const WORDS: Record<Kind, { sub: string; unsub: string; message: string }> = {
 export class PubSub {
   private readonly byKind: Record<Kind, Map<string, Set<ClientState>>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
 
+  /** Set by the node: sends a message to every peer's subscribers, answered by no one (keyspace notifications). */
+  toPeers: ((channel: string, message: string) => void) | null = null;
+
+  /** A message the node itself publishes (a keyspace event): here and on every peer, nobody waiting for a count. */
+  publishEverywhere(channel: string, message: string): void {
+    this.publish(channel, message, false);
+    this.toPeers?.(channel, message);
+  }
+
   /** Delivers `message` to every local subscriber of `channel` (and of a matching pattern); returns how many got it. */
   publish(channel: string, message: string, shard: boolean): number {
     let receivers = 0;
