@@ -837,3 +837,41 @@ describe('removing a node', () => {
     await checkEndState(c, load, c.routes);
   }, 60_000);
 });
+
+describe('per-node tables during a move', () => {
+  // baz's own [section] sends every key to foo (the guide's multi-hop): after
+  // g-m moves to bar, baz's requests for it go baz -> foo -> bar, and during
+  // the move foo answers for the keys it still holds.
+  test('a node whose own table sends everything to the source keeps answering through it', async () => {
+    const c = new Cluster();
+    await c.addNode('foo');
+    await c.addNode('bar');
+    await c.addNode('baz');
+    c.routes = ['a-m foo', 'n-z bar'];
+    c.sectionRoutes = { baz: ['a-z foo'] };
+    c.settings = ['migrate-keys-per-second 3000', 'migrate-batch-keys 64'];
+    c.write();
+    for (const n of c.names) await c.start(n);
+    await seed(c.port('foo'), 60_000);
+    const viaBaz = (): number[] => [c.port('baz')];
+    const load = new CheckedLoad({ ports: viaBaz, nameOf: (p) => c.nameOf(p), workers: 4, letters: LETTERS, perLetter: 8, seeded: seededKeys(), hashes: true });
+    load.start();
+    const probe = new SeededProbe(viaBaz, seededKeys().filter((k) => k[0]! >= 'g' && k[0]! <= 'm'), (p) => c.nameOf(p));
+    probe.start();
+    await sleep(500);
+    c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
+    c.write();
+    await hangUp(c, ['foo', 'bar', 'baz']);
+    const done = await waitMoved(c, 'g-m', 'foo', 'bar', 30_000);
+    await sleep(500);
+    await load.stop();
+    await probe.stop();
+    const route = show(await (await connect(c.port('baz'))).call(5000, 'ROUTE', 'gs:1'));
+    console.log(`through baz (a-z via foo) while g-m moved in ${done.ms} ms: ${load.writes} writes, ${load.reads} reads; ${load.summary()}; probe: ${probe.summary()}; ROUTE gs:1 -> ${route}`);
+    for (const kind of ['missed', 'stale', 'resurrected', 'garbage', 'errors'] as const) expect(load.count(kind), load.summary()).toBe(0);
+    expect(probe.missedCount, probe.summary()).toBe(0);
+    expect(probe.errors, probe.summary()).toBe(0);
+    expect(route).toContain('"baz -> foo -> bar"');
+    await checkEndState(c, load, ['a-f foo', 'g-m bar', 'n-z bar'], false);
+  }, 60_000);
+});
