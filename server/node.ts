@@ -414,6 +414,7 @@ export class KvNode implements ConnectionHost {
         onShutdown: (mode) => (this.shutdownMode = mode),
       },
       reload: () => this.reload(),
+      unblockClient: (id, error) => this.blocking.unblockClient(id, error),
       resetStats: () => {
         this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
       },

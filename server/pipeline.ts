@@ -42,6 +42,13 @@ function arityOk(spec: CommandSpec, argc: number): boolean {
 
 /** Runs one request from a client (path empty) or from a peer (path = nodes passed). */
 export function execute(host: PipelineHost, client: ClientState, argv: string[], path: readonly string[] = []): MaybeAsync {
+  const reply = executeCommand(host, client, argv, path);
+  // Clients blocked on keys this command pushed to are served before any other command runs (Redis's handleClientsBlockedOnKeys).
+  host.routing.blocking?.serveReady();
+  return reply;
+}
+
+function executeCommand(host: PipelineHost, client: ClientState, argv: string[], path: readonly string[]): MaybeAsync {
   const cmd = argv[0]!;
   // "kv." in any case, tested without lower-casing every command name.
   if (cmd.length > 3 && cmd.charCodeAt(2) === 46 && (cmd.charCodeAt(0) | 32) === 107 && (cmd.charCodeAt(1) | 32) === 118) {
@@ -208,6 +215,11 @@ function executeInternal(host: PipelineHost, client: ClientState, name: string, 
     return host.routing.runHere({ node: host.view, client: { ...client, proto }, proto, path: [client.peer] }, spec, inner);
   }
   if (name === 'kv.tx') return transactionFromPeer(host, client, argv);
+  // Blocking pops across nodes (cluster/blocking.ts): a client of the peer waits here, or is answered there.
+  if (name === 'kv.block' || name === 'kv.unblock' || name === 'kv.unblocked') {
+    if (host.routing.blocking === null) return r.error('ERR this node takes no blocking commands');
+    return host.routing.blocking.fromPeer({ node: host.view, client, proto: client.proto, path }, name, argv);
+  }
   // Pub/sub from a peer: a message for this node's subscribers, or its part of a PUBSUB (cluster/pubsub-fanout.ts).
   if (name === 'kv.publish' || name === 'kv.spublish' || name === 'kv.pubsub') return answerPeer(host.view, argv);
   if (name === 'kv.promote') {

@@ -495,7 +495,7 @@ export class RoutingStage {
       const replies: MaybeAsync[] = [];
       for (const q of queued) {
         // A blocking pop in a transaction does not wait (Redis's CLIENT_DENY_BLOCKING): it runs as itself.
-        const reply = q.spec.routing === 'blocking' && q.spec.run !== undefined ? this.runHere(ctx, q.spec, q.argv) : this.dispatch(ctx, q.spec, q.argv);
+        const reply = q.spec.routing === 'blocking' ? this.runHere(ctx, q.spec, q.argv) : this.dispatch(ctx, q.spec, q.argv);
         // Every key is here, so every command runs now and answers synchronously; only a
         // PUBLISH's count waits for the other nodes' subscribers (it was delivered here already).
         replies.push(reply instanceof Promise && q.spec.routing !== 'pubsub' ? r.error('ERR internal error: asynchronous command in a transaction') : reply);

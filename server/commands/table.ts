@@ -16,6 +16,7 @@ import * as object from './object.js';
 import * as replication from './replication.js';
 import * as dump from './dump.js';
 import * as bitmaps from './bitmaps.js';
+import * as lists from './lists.js';
 import * as sets from './sets.js';
 import * as zsets from './zsets.js';
 import * as pubsub from './pubsub.js';
@@ -85,6 +86,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: { first: 2, last: -1, step: 1 }, writes: { first: 2, last: 2, step: 1 }, run: bitmaps.bitop, summary: 'Perform bitwise operations between strings', since: '2.6.0' },
     { name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], keys: ONE_KEY, run: bitmaps.bitfield, summary: 'Perform arbitrary bitfield integer operations on strings', since: '3.2.0' },
     { name: 'bitfield_ro', arity: -2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: bitmaps.bitfieldRo, summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD', since: '6.0.0' },
+  ]),
+  ...group('list', [
+    { name: 'lpush', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: lists.lpush, summary: 'Prepend one or multiple elements to a list' },
+    { name: 'rpush', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: lists.rpush, summary: 'Append one or multiple elements to a list' },
+    { name: 'lpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: lists.lpushx, summary: 'Prepend an element to a list, only if the list exists', since: '2.2.0' },
+    { name: 'rpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: lists.rpushx, summary: 'Append an element to a list, only if the list exists', since: '2.2.0' },
+    { name: 'linsert', arity: 5, flags: ['write', 'denyoom'], keys: ONE_KEY, run: lists.linsert, summary: 'Insert an element before or after another element in a list', since: '2.2.0' },
+    { name: 'llen', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, run: lists.llen, summary: 'Get the length of a list' },
+    { name: 'lindex', arity: 3, flags: ['readonly'], keys: ONE_KEY, run: lists.lindex, summary: 'Get an element from a list by its index' },
+    { name: 'lrange', arity: 4, flags: ['readonly'], keys: ONE_KEY, run: lists.lrange, summary: 'Get a range of elements from a list' },
+    { name: 'lpos', arity: -3, flags: ['readonly'], keys: ONE_KEY, run: lists.lpos, summary: 'Return the index of matching elements on a list', since: '6.0.6' },
+    { name: 'lset', arity: 4, flags: ['write', 'denyoom'], keys: ONE_KEY, run: lists.lset, summary: 'Set the value of an element in a list by its index' },
+    { name: 'ltrim', arity: 4, flags: ['write'], keys: ONE_KEY, run: lists.ltrim, summary: 'Trim a list to the specified range' },
+    { name: 'lrem', arity: 4, flags: ['write'], keys: ONE_KEY, run: lists.lrem, summary: 'Remove elements from a list' },
+    { name: 'lpop', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: lists.lpop, summary: 'Remove and get the first elements in a list' },
+    { name: 'rpop', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: lists.rpop, summary: 'Remove and get the last elements in a list' },
+    { name: 'lmove', arity: 5, flags: ['write', 'denyoom'], keys: TWO_KEYS, run: lists.lmove, summary: 'Pop an element from a list, push it to another list and return it', since: '6.2.0' },
+    { name: 'rpoplpush', arity: 3, flags: ['write', 'denyoom'], keys: TWO_KEYS, run: lists.rpoplpush, summary: 'Remove the last element in a list, prepend it to another list and return it', since: '1.2.0' },
+    { name: 'lmpop', arity: -4, flags: ['write'], keys: COUNTED_KEYS, run: lists.lmpop, summary: 'Pop elements from a list', since: '7.0.0' },
+    // Blocking: they wait on their keys' owner (cluster/blocking.ts), which runs these when it can pop.
+    { name: 'blpop', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: { first: 1, last: -2, step: 1 }, routing: 'blocking', run: lists.blpop, summary: 'Remove and get the first element in a list, or block until one is available' },
+    { name: 'brpop', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: { first: 1, last: -2, step: 1 }, routing: 'blocking', run: lists.brpop, summary: 'Remove and get the last element in a list, or block until one is available' },
+    { name: 'brpoplpush', arity: 4, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: TWO_KEYS, routing: 'blocking', run: lists.brpoplpush, summary: 'Pop an element from a list, push it to another list and return it; or block until one is available', since: '2.2.0' },
+    { name: 'blmove', arity: 6, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: TWO_KEYS, routing: 'blocking', run: lists.blmove, summary: 'Pop an element from a list, push it to another list and return it; or block until one is available', since: '6.2.0' },
+    { name: 'blmpop', arity: -5, flags: ['write', 'blocking'], keys: { first: 0, last: 0, step: 0, numkeys: 2 }, routing: 'blocking', run: lists.blmpop, summary: 'Pop elements from a list, or block until one is available', since: '7.0.0' },
   ]),
   ...group('hash', [
     { name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, run: hashes.hset, summary: 'Set the string value of a hash field' },
@@ -281,6 +307,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         { name: 'list', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientList, summary: 'Get the list of client connections' },
         { name: 'no-evict', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Set client eviction mode for the current connection' },
         { name: 'no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Controls whether commands sent by the client will alter the LRU/LFU of the keys they access' },
+        { name: 'unblock', arity: -3, maxArgs: 4, flags: ['admin', 'noscript', 'loading', 'stale'], run: lists.clientUnblock, summary: 'Unblock a client blocked in a blocking command from a different connection', since: '5.0.0' },
         { name: 'help', arity: 2, flags: ['loading', 'stale'], run: server.clientHelp, summary: 'Show helpful text about the different subcommands' },
       ]),
     },

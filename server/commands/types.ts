@@ -111,6 +111,8 @@ export interface NodeView {
   resetStats(): void;
   /** KV.RELOAD: re-reads the node's configuration (its file, or etcd); null when applied, else why not (nothing changed). */
   reload(): string | null;
+  /** CLIENT UNBLOCK: ends the wait of this node's client `id` (blocked in BLPOP…) as a timeout or with an error; false if it was not waiting. */
+  unblockClient?(id: number, error: boolean): boolean;
   /** The node's files: dump.rdb and the append-only file. */
   readonly disk: DiskView;
   /** Its place in replication: primary of some replicas, or replica of a primary. */
@@ -203,7 +205,9 @@ export interface KeySpec {
  * - 'all-*': a keyspace command that acts on every node of the cluster;
  * - 'transaction': EXEC, which runs the queued commands where their keys live;
  * - 'watch': WATCH, which asks each key's owner for the key's version;
- * - 'pubsub': PUBLISH and PUBSUB, which reach every node's subscribers (cluster/pubsub-fanout.ts).
+ * - 'pubsub': PUBLISH and PUBSUB, which reach every node's subscribers (cluster/pubsub-fanout.ts);
+ * - 'blocking': BLPOP and the other blocking pops, and CLIENT UNBLOCK, which wait on the
+ *   keys' owner without holding a link (cluster/blocking.ts).
  */
 export type Routing =
   | 'local'
@@ -221,7 +225,8 @@ export type Routing =
   | 'transaction'
   | 'watch'
   | 'wait'
-  | 'pubsub';
+  | 'pubsub'
+  | 'blocking';
 
 export interface CommandSpec {
   /** Lower case, as COMMAND shows it. */

@@ -1,0 +1,441 @@
+// Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP), here and across
+// nodes, and the waits CLIENT UNBLOCK ends (Redis's blocked.c). The routing stage hands every
+// blocking command here (routing kind 'blocking').
+//
+// On the node that owns the keys, a command that finds nothing to pop waits in
+// a FIFO queue per key; a write that stores or pushes a list there signals the
+// key (store/blocked-keys.ts), and after that command the waiters are served
+// in arrival order, each by the command narrowed to the ready key, run through
+// the routing stage's door (so it is logged as the LPOP/LMOVE it became).
+//
+// A client of another node waits on the owner without holding the link
+// between them, whose replies come back in order:
+//   entry → owner   KV.BLOCK <id> <backstop-ms> <proto> <path> <argv…>
+//                   answered at once: the command's reply, or +BLOCKED
+//   owner → entry   KV.UNBLOCKED <entry> <id> <reply>, on the owner's own link,
+//                   when it served the waiter: +OK, or an error if the entry
+//                   no longer has that client (the owner then puts the
+//                   elements back where they came from)
+//   entry → owner   KV.UNBLOCK <id> on timeout, disconnect or CLIENT UNBLOCK:
+//                   +CANCELLED, or +SERVED (a KV.UNBLOCKED is on its way and
+//                   decides), or +UNKNOWN
+// The owner's timer is only a backstop (the entry's timeout plus a margin).
+
+import * as r from '../protocol/resp.js';
+import type { ClientState, CommandSpec, Ctx } from '../commands/types.js';
+import { parseBlocking, servingArgv, wouldBlock, type BlockingArgs } from '../commands/lists.js';
+import { lookupCommand } from '../commands/table.js';
+import { arrayElements, isErrorReply, stringValue } from '../protocol/reply-framer.js';
+import { QuickList } from '../store/quicklist.js';
+import type { Store } from '../store/store.js';
+import type { PeerLink } from './peer-link.js';
+import { holdsClient, type MaybeAsync } from './routing-stage.js';
+
+export interface BlockingHost {
+  readonly self: string;
+  readonly store: Store;
+  readonly links: ReadonlyMap<string, PeerLink>;
+  /** Where `key` is served from, by the routing stage: a node, or an error reply. */
+  owner(ctx: Ctx, key: string): string | { error: r.Reply };
+  /** The routing stage's door for commands on this node's keys. */
+  runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync;
+  /** forward-timeout, ms. */
+  forwardTimeoutMs(): number;
+  log(msg: string): void;
+}
+
+/** A client waiting here: one of this node's, or another node's (remote). */
+interface Waiter {
+  readonly ctx: Ctx;
+  readonly spec: CommandSpec;
+  readonly argv: string[];
+  /** Its keys, each once, in order. */
+  readonly keys: string[];
+  /** Answers the client: its reply promise here, KV.UNBLOCKED for a remote one. */
+  readonly answer: (reply: r.AnyReply) => void;
+  /** What its timer does: the timed-out reply here, nothing for a remote one (the entry answers). */
+  readonly expire: () => void;
+  timer: NodeJS.Timeout | null;
+  readonly remote: { entry: string; id: string; link: ClientState } | null;
+}
+
+/** A client of this node waiting on another node. */
+interface RemoteBlock {
+  readonly id: number;
+  readonly owner: string;
+  readonly ctx: Ctx;
+  readonly argv: string[];
+  readonly timeoutMs: number;
+  readonly startedAt: number;
+  readonly resolve: (reply: r.AnyReply) => void;
+  timer: NodeJS.Timeout | null;
+  finished: boolean;
+  /** Why it is being cancelled, once KV.UNBLOCK is sent. */
+  cancelling: 'timeout' | 'error' | 'gone' | null;
+  /** Its connection closed. */
+  gone: boolean;
+}
+
+const BLOCKED = '+BLOCKED\r\n';
+const SERVED = '+SERVED\r\n';
+const UNBLOCKED_ERROR = r.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+/** The owner drops a remote waiter this long after the entry's own timeout, if the entry never cancelled it. */
+const BACKSTOP_MARGIN_MS = 5000;
+
+export class BlockedClients {
+  private readonly queues = new Map<string, Waiter[]>();
+  /** Remote waiters here, by "<entry> <id>". */
+  private readonly remoteWaiters = new Map<string, Waiter>();
+  /** Remote waiters served, whose KV.UNBLOCKED is not yet answered, by "<entry> <id>". */
+  private readonly inFlight = new Set<string>();
+  /** This node's clients that wait, here or on another node, by client id. */
+  private readonly byClient = new Map<number, Waiter | RemoteBlock>();
+  private readonly remoteBlocks = new Map<number, RemoteBlock>();
+  private nextId = 0;
+  private serving = false;
+  private scheduled = false;
+
+  constructor(private readonly host: BlockingHost) {
+    // A key signalled outside any client's command (a migration's import) is served on the next turn.
+    host.store.blocked.onReady = () => {
+      if (this.scheduled) return;
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.serveReady();
+      });
+    };
+  }
+
+  /** INFO's blocked_clients: this node's clients that wait, wherever their keys live. */
+  get blockedClients(): number {
+    return this.byClient.size;
+  }
+
+  /** A blocking command, or CLIENT UNBLOCK, from the routing stage. */
+  dispatch(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    const args = parseBlocking(argv);
+    if (typeof args === 'string') return args;
+    let target: string | null = null;
+    for (const key of args.allKeys) {
+      const o = this.host.owner(ctx, key);
+      if (typeof o !== 'string') return o.error;
+      if (target !== null && o !== target) {
+        return r.error(`ERR keys of '${spec.name}' live on different nodes (${target}, ${o}); a blocking command needs all its keys on one node`);
+      }
+      target = o;
+    }
+    if (target === null || target === this.host.self) return this.blockHere(ctx, spec, argv, args);
+    return this.blockThere(ctx, target, argv, args);
+  }
+
+  // ---- on the owner ----
+
+  private blockHere(ctx: Ctx, spec: CommandSpec, argv: string[], args: BlockingArgs): MaybeAsync {
+    if (!wouldBlock(this.host.store, args)) return this.host.runHere(ctx, spec, argv);
+    return holdsClient(
+      new Promise<r.AnyReply>((resolve) => {
+        const w: Waiter = {
+          ctx,
+          spec,
+          argv,
+          keys: [...new Set(args.keys)],
+          answer: resolve,
+          expire: () => resolve(r.nilArray(ctx.proto)),
+          timer: null,
+          remote: null,
+        };
+        this.byClient.set(ctx.client.id, w);
+        this.addWaiter(w, args.timeoutMs);
+      }),
+    );
+  }
+
+  private addWaiter(w: Waiter, timeoutMs: number): void {
+    for (const key of w.keys) {
+      let q = this.queues.get(key);
+      if (q === undefined) this.queues.set(key, (q = []));
+      q.push(w);
+      this.host.store.blocked.add(key);
+    }
+    if (timeoutMs > 0) {
+      w.timer = setTimeout(() => {
+        w.timer = null;
+        this.removeWaiter(w);
+        w.expire();
+      }, timeoutMs);
+    }
+  }
+
+  private removeWaiter(w: Waiter): void {
+    for (const key of w.keys) {
+      const q = this.queues.get(key);
+      if (q === undefined) continue;
+      const i = q.indexOf(w);
+      if (i < 0) continue;
+      q.splice(i, 1);
+      if (q.length === 0) this.queues.delete(key);
+      this.host.store.blocked.remove(key);
+    }
+    if (w.timer !== null) clearTimeout(w.timer);
+    w.timer = null;
+    if (w.remote !== null) this.remoteWaiters.delete(`${w.remote.entry} ${w.remote.id}`);
+    else if (this.byClient.get(w.ctx.client.id) === w) this.byClient.delete(w.ctx.client.id);
+  }
+
+  /**
+   * Serves the keys signalled ready, each to its waiters in arrival order, as
+   * long as it holds a non-empty list. A BLMOVE served pushes to its
+   * destination, which may serve others in turn (Redis's
+   * handleClientsBlockedOnKeys). Called after every command.
+   */
+  serveReady(): void {
+    const ready = this.host.store.blocked.ready;
+    if (this.serving || ready.size === 0) return;
+    this.serving = true;
+    try {
+      while (ready.size > 0) {
+        const key = ready.values().next().value as string;
+        ready.delete(key);
+        const queue = this.queues.get(key);
+        while (queue !== undefined && queue.length > 0) {
+          const v = this.host.store.get(key);
+          if (!(v instanceof QuickList) || v.length === 0) break;
+          const w = queue[0]!;
+          this.removeWaiter(w);
+          const reply = this.host.runHere(w.ctx, w.spec, servingArgv(w.argv, key));
+          // Every blocking command runs synchronously on its own node's keys.
+          w.answer(reply instanceof Promise ? r.error('ERR internal error: asynchronous blocking pop') : reply);
+        }
+      }
+    } finally {
+      this.serving = false;
+    }
+  }
+
+  /** KV.BLOCK, KV.UNBLOCK and KV.UNBLOCKED from the peer whose link `ctx.client` is. */
+  fromPeer(ctx: Ctx, name: string, argv: string[]): MaybeAsync {
+    const peer = ctx.client.peer!;
+    if (name === 'kv.block') return this.blockForPeer(ctx, peer, argv);
+    if (name === 'kv.unblock') {
+      if (argv.length !== 2) return malformed('KV.UNBLOCK', 'expected <id>');
+      const tag = `${peer} ${argv[1]!}`;
+      const w = this.remoteWaiters.get(tag);
+      if (w !== undefined) {
+        this.removeWaiter(w);
+        return r.simple('CANCELLED');
+      }
+      return this.inFlight.has(tag) ? SERVED : r.simple('UNKNOWN');
+    }
+    // KV.UNBLOCKED <entry> <id> <reply>
+    if (argv.length !== 4) return malformed('KV.UNBLOCKED', 'expected <entry> <id> <reply>');
+    if (argv[1] !== this.host.self) return r.error(`ERR KV.UNBLOCKED for node ${argv[1]!.slice(0, 64)} reached node ${this.host.self}`);
+    const b = this.remoteBlocks.get(Number(argv[2]));
+    if (b === undefined || b.owner !== peer || b.finished) return r.error('ERR no such blocked client');
+    if (b.gone) {
+      this.finish(b, r.nilArray(b.ctx.proto));
+      return r.error('ERR client gone');
+    }
+    this.finish(b, argv[3]!);
+    return r.OK;
+  }
+
+  /** KV.BLOCK <id> <backstop-ms> <proto> <path> <argv…>: serve now, or wait here for the peer's client. */
+  private blockForPeer(linkCtx: Ctx, peer: string, argv: string[]): MaybeAsync {
+    if (argv.length < 7) return malformed('KV.BLOCK', 'expected <id> <backstop-ms> <proto> <path> <command...>');
+    const [, id, backstopField, protoField, pathField] = argv as [string, string, string, string, string];
+    if (!/^[1-9]\d{0,15}$/.test(id)) return malformed('KV.BLOCK', 'bad id');
+    if (!/^(0|[1-9]\d{0,15})$/.test(backstopField)) return malformed('KV.BLOCK', 'bad backstop');
+    if (protoField !== '2' && protoField !== '3') return malformed('KV.BLOCK', 'protocol must be 2 or 3');
+    const path = pathField.split(',');
+    if (path.some((p) => p === '')) return malformed('KV.BLOCK', 'bad path');
+    const inner = argv.slice(5);
+    const spec = lookupCommand(inner[0]!);
+    if (spec === undefined || spec.routing !== 'blocking') return malformed('KV.BLOCK', 'not a blocking command');
+    const proto = protoField === '3' ? 3 : 2;
+    const ctx: Ctx = { node: linkCtx.node, client: { ...linkCtx.client, proto }, proto, path };
+    const args = parseBlocking(inner);
+    if (typeof args === 'string') return args;
+    for (const key of args.allKeys) {
+      const o = this.host.owner(ctx, key);
+      if (typeof o !== 'string') return o.error;
+      if (o !== this.host.self) return r.error(`ERR node ${this.host.self} does not serve '${key.slice(0, 64)}' (its owner is ${o}); try again`);
+    }
+    const tag = `${peer} ${id}`;
+    // Sent again after the link came back: it still waits, or its answer is on its way.
+    if (this.remoteWaiters.has(tag) || this.inFlight.has(tag)) return BLOCKED;
+    if (!wouldBlock(this.host.store, args)) return this.host.runHere(ctx, spec, inner);
+    const w: Waiter = {
+      ctx,
+      spec,
+      argv: inner,
+      keys: [...new Set(args.keys)],
+      answer: (reply) => this.sendUnblocked(w, reply),
+      expire: () => {},
+      timer: null,
+      remote: { entry: peer, id, link: linkCtx.client },
+    };
+    this.remoteWaiters.set(tag, w);
+    this.addWaiter(w, Number(backstopField));
+    return BLOCKED;
+  }
+
+  /** A remote waiter was served: its entry node answers its client, or the elements go back. */
+  private sendUnblocked(w: Waiter, reply: r.AnyReply): void {
+    const { entry, id } = w.remote!;
+    const tag = `${entry} ${id}`;
+    const link = this.host.links.get(entry);
+    const text = typeof reply === 'string' ? reply : reply.parts.join('');
+    if (isErrorReply(text)) {
+      // Nothing was popped (BLMOVE into a key of another type): no element to put back.
+      link?.send(['KV.UNBLOCKED', entry, id, text], () => {});
+      return;
+    }
+    if (link === undefined) {
+      this.putBack(w, text);
+      return;
+    }
+    this.inFlight.add(tag);
+    link.send(['KV.UNBLOCKED', entry, id, text], (answer) => {
+      this.inFlight.delete(tag);
+      if (answer === r.OK) return;
+      const told = typeof answer === 'string' ? answer : '';
+      // The entry did not take it (its client is gone, or it never had it): back in the list.
+      // A link that broke after sending may have delivered it: then it is not put back (at most once).
+      if (told.includes('may or may not have run')) {
+        this.host.log(`blocking pop for ${entry} (id ${id}) served, delivery unknown: ${told.trim().slice(0, 200)}`);
+        return;
+      }
+      this.putBack(w, text);
+    });
+  }
+
+  /** Undoes a served pop whose client could not be told: the elements go back to the end they came from. */
+  private putBack(w: Waiter, reply: string): void {
+    const name = w.argv[0]!.toLowerCase();
+    const back = (argv: string[]): void => {
+      const spec = lookupCommand(argv[0]!)!;
+      this.host.runHere({ ...w.ctx, path: [...w.ctx.path, 'undo'] }, spec, argv);
+    };
+    if (name === 'blmove' || name === 'brpoplpush') {
+      // LMOVE back: from the destination's end it went to, to the source's end it came from.
+      const from = name === 'brpoplpush' ? 'RIGHT' : w.argv[3]!.toUpperCase();
+      const to = name === 'brpoplpush' ? 'LEFT' : w.argv[4]!.toUpperCase();
+      back(['LMOVE', w.argv[2]!, w.argv[1]!, to, from]);
+      return;
+    }
+    const parts = arrayElements(reply);
+    if (parts === null || parts.length !== 2) return;
+    const key = stringValue(parts[0]!);
+    if (typeof key !== 'string') return;
+    const left = name === 'blpop' || (name === 'blmpop' && servingArgv(w.argv, key)[4] === 'left');
+    const popped = name === 'blmpop' ? (arrayElements(parts[1]!) ?? []).map((e) => stringValue(e) ?? '') : [stringValue(parts[1]!) ?? ''];
+    back([left ? 'LPUSH' : 'RPUSH', key, ...popped.reverse()]);
+    this.host.log(`blocking pop for ${w.remote?.entry} (id ${w.remote?.id}) undone: its client was not there to take it`);
+  }
+
+  // ---- on the entry node ----
+
+  private blockThere(ctx: Ctx, owner: string, argv: string[], args: BlockingArgs): MaybeAsync {
+    if (!this.host.links.has(owner)) return r.error(`ERR no link to node ${owner}`);
+    const id = ++this.nextId;
+    return holdsClient(
+      new Promise<r.AnyReply>((resolve) => {
+        const b: RemoteBlock = {
+          id,
+          owner,
+          ctx,
+          argv,
+          timeoutMs: args.timeoutMs,
+          startedAt: Date.now(),
+          resolve,
+          timer: null,
+          finished: false,
+          cancelling: null,
+          gone: false,
+        };
+        this.remoteBlocks.set(id, b);
+        if (ctx.path.length === 0) this.byClient.set(ctx.client.id, b);
+        if (b.timeoutMs > 0) b.timer = setTimeout(() => this.cancel(b, 'timeout'), b.timeoutMs);
+        this.sendBlock(b);
+      }),
+    );
+  }
+
+  private sendBlock(b: RemoteBlock): void {
+    const left = b.timeoutMs === 0 ? 0 : Math.max(1, b.timeoutMs - (Date.now() - b.startedAt));
+    const backstop = left === 0 ? 0 : left + BACKSTOP_MARGIN_MS + this.host.forwardTimeoutMs();
+    const path = [...b.ctx.path, this.host.self].join(',');
+    this.host.links.get(b.owner)!.send(['KV.BLOCK', String(b.id), String(backstop), b.ctx.proto === 3 ? '3' : '2', path, ...b.argv], (reply) => {
+      if (b.finished || reply === BLOCKED) return;
+      // Served at once, an error, or the link failed: that is the client's answer.
+      this.finish(b, reply);
+    });
+  }
+
+  private finish(b: RemoteBlock, reply: r.AnyReply): void {
+    if (b.finished) return;
+    b.finished = true;
+    if (b.timer !== null) clearTimeout(b.timer);
+    b.timer = null;
+    this.remoteBlocks.delete(b.id);
+    if (this.byClient.get(b.ctx.client.id) === b) this.byClient.delete(b.ctx.client.id);
+    b.resolve(reply);
+  }
+
+  /** Asks the owner to drop the waiter; what the client gets depends on its answer. */
+  private cancel(b: RemoteBlock, why: 'timeout' | 'error' | 'gone'): void {
+    if (b.finished || b.cancelling !== null) return;
+    b.cancelling = why;
+    if (b.timer !== null) clearTimeout(b.timer);
+    b.timer = null;
+    const final = why === 'error' ? UNBLOCKED_ERROR : r.nilArray(b.ctx.proto);
+    const link = this.host.links.get(b.owner);
+    if (link === undefined) return this.finish(b, final);
+    link.send(['KV.UNBLOCK', String(b.id)], (answer) => {
+      if (b.finished) return;
+      if (answer === SERVED) {
+        // Its KV.UNBLOCKED is on the owner's link: it decides. Should it never come, the client is not left waiting.
+        b.timer = setTimeout(() => this.finish(b, final), 2 * this.host.forwardTimeoutMs() + 1000);
+        return;
+      }
+      this.finish(b, final);
+    });
+  }
+
+  /** The link to `node` is up (again): this node's clients waiting there are registered again (the owner may have dropped them). */
+  linkUp(node: string): void {
+    for (const b of this.remoteBlocks.values()) if (b.owner === node && !b.finished && b.cancelling === null) this.sendBlock(b);
+  }
+
+  /** A connection closed: its client stops waiting; a link's close drops the waiters of the node behind it. */
+  clientClosed(client: ClientState): void {
+    if (client.peer !== null) {
+      for (const w of [...this.remoteWaiters.values()]) if (w.remote!.link === client) this.removeWaiter(w);
+      return;
+    }
+    const x = this.byClient.get(client.id);
+    if (x === undefined) return;
+    if ('answer' in x) {
+      this.removeWaiter(x);
+      return;
+    }
+    x.gone = true;
+    this.cancel(x, 'gone');
+  }
+
+  /** CLIENT UNBLOCK: ends the wait of this node's client `id` as a timeout or with an error; false if it was not waiting. */
+  unblockClient(id: number, error: boolean): boolean {
+    const x = this.byClient.get(id);
+    if (x === undefined) return false;
+    if ('answer' in x) {
+      this.removeWaiter(x);
+      x.answer(error ? UNBLOCKED_ERROR : r.nilArray(x.ctx.proto));
+    } else this.cancel(x, error ? 'error' : 'timeout');
+    return true;
+  }
+}
+
+function malformed(command: string, what: string): r.Reply {
+  return r.error(`ERR malformed ${command}: ${what}`);
+}
