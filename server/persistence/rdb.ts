@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { Hash, type RdbWriter, type Value } from '../store/store.js';
 import { DEFAULT_MAX_INTSET, SetValue } from '../store/set.js';
 import { DEFAULT_ZSET_LIMITS, ZSetValue } from '../store/zset.js';
+import { QuickList } from '../store/quicklist.js';
 import { Crc64, crc64 } from './crc64.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
 
@@ -44,6 +45,13 @@ const TYPE_ZSET = 3;
 const TYPE_ZSET_2 = 5;
 const TYPE_ZSET_ZIPLIST = 12;
 const TYPE_ZSET_LISTPACK = 17;
+const TYPE_LIST = 1;
+const TYPE_LIST_ZIPLIST = 10;
+const TYPE_LIST_QUICKLIST = 14;
+const TYPE_LIST_QUICKLIST_2 = 18;
+/** A quicklist 2 node's container: one element alone (a "plain" node), or a listpack. */
+const QUICKLIST_NODE_PLAIN = 1;
+const QUICKLIST_NODE_PACKED = 2;
 
 const OP_FUNCTION2 = 245;
 const OP_FUNCTION = 246;
@@ -64,13 +72,9 @@ const ENC_LZF = 3;
 
 /** Names of the types Redis writes that kv does not hold, for the error that refuses them. */
 const OTHER_TYPES: ReadonlyMap<number, string> = new Map([
-  [1, 'list'],
   [6, 'module value'],
   [7, 'module value'],
-  [10, 'list'],
-  [14, 'list'],
   [15, 'stream'],
-  [18, 'list'],
   [19, 'stream'],
   [21, 'stream'],
 ]);
@@ -687,6 +691,37 @@ function* readValue(inp: Input, type: number, typeAt: number, bucket = false): P
       }
       zset.refit(DEFAULT_ZSET_LIMITS);
       return zset;
+    }
+    case TYPE_LIST: {
+      const n = yield* readCount(inp);
+      const list = new QuickList();
+      for (let i = 0; i < n; i++) list.pushTail(yield* readString(inp));
+      return list;
+    }
+    case TYPE_LIST_ZIPLIST: {
+      const flat = ziplistEntries(yield* readBlob(inp));
+      if (typeof flat === 'string') throw new RdbError(`${flat} in a list`, at);
+      return QuickList.from(flat);
+    }
+    case TYPE_LIST_QUICKLIST:
+    case TYPE_LIST_QUICKLIST_2: {
+      // Nodes of ziplists (Redis 3.2–6.2) or, in 7.0, of listpacks and plain single elements.
+      const nodes = yield* readCount(inp);
+      const list = new QuickList();
+      for (let i = 0; i < nodes; i++) {
+        const container = type === TYPE_LIST_QUICKLIST_2 ? yield* readCount(inp) : QUICKLIST_NODE_PACKED;
+        if (container === QUICKLIST_NODE_PLAIN) {
+          list.pushTail(yield* readString(inp));
+          continue;
+        }
+        if (container !== QUICKLIST_NODE_PACKED) throw corrupt(inp, `a quicklist node of unknown container ${container}`);
+        const blob = yield* readBlob(inp);
+        const entries = type === TYPE_LIST_QUICKLIST_2 ? listpackEntries(blob) : ziplistEntries(blob);
+        if (typeof entries === 'string') throw new RdbError(`${entries} in a list`, at);
+        for (const e of entries) list.pushTail(e);
+      }
+      if (list.length === 0) throw new RdbError('an empty list', at);
+      return list;
     }
   }
   const name = OTHER_TYPES.get(type);
