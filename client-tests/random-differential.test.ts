@@ -1,7 +1,8 @@
 // The random differential: seeded random command sequences sent to a real
 // redis-server and to kv (one node; two nodes through either; three nodes with
 // divergent tables, two hops), replies compared byte for byte, in RESP2 and
-// RESP3, with a whole SCAN walk now and then.
+// RESP3, with a whole SCAN walk now and then: strings, hashes, sets and sorted
+// sets, expiry, and the keyspace commands.
 //
 // Seeds: KV_TEST_SEED (one number, or several separated by commas) replays a
 // run; without it each run draws three new seeds, so every CI run explores
@@ -19,7 +20,7 @@ import { Mix, randomCommands } from './support/random-commands.js';
 import { describeWithRedis } from './support/redis-rule.js';
 
 /** Commands per sequence. */
-const COMMANDS = 2500;
+const COMMANDS = 3000;
 
 function seedsOfThisRun(): number[] {
   const given = process.env['KV_TEST_SEED'];
@@ -57,7 +58,7 @@ const TARGETS: { name: string; port: () => number }[] = [
 ];
 
 /** Floors on what a sequence exercised, as fractions (see Mix). */
-const FLOOR = { nonError: 0.8, getFound: 0.7, hgetFound: 0.7, hincrbyOk: 0.8, ttlPositive: 0.45, hashShare: 0.25 };
+const FLOOR = { nonError: 0.8, getFound: 0.7, hgetFound: 0.7, hincrbyOk: 0.8, ttlPositive: 0.45, hashShare: 0.15, setShare: 0.08, zsetShare: 0.08, sismemberTrue: 0.4, zscoreFound: 0.5 };
 
 function checkMix(mix: Mix, seed: number): void {
   const why = `seed ${seed}: ${mix.summary()} (replay with KV_TEST_SEED=${seed})`;
@@ -65,7 +66,9 @@ function checkMix(mix: Mix, seed: number): void {
   const hget = mix.of('HGET');
   const hincrby = mix.of('HINCRBY');
   const ttl = mix.of('TTL', 'PTTL');
-  const hashCommands = [...mix.byName].filter(([n]) => n.startsWith('H')).reduce((s, [, c]) => s + c.count, 0);
+  const hashCommands = mix.share('H');
+  const sismember = mix.of('SISMEMBER');
+  const zscore = mix.of('ZSCORE');
   expect(mix.total, why).toBeGreaterThanOrEqual(COMMANDS);
   expect(mix.nonErrorShare, why).toBeGreaterThanOrEqual(FLOOR.nonError);
   expect(get.hits, why).toBeGreaterThanOrEqual(FLOOR.getFound * get.count);
@@ -73,8 +76,13 @@ function checkMix(mix: Mix, seed: number): void {
   expect(hincrby.count - hincrby.errors, why).toBeGreaterThanOrEqual(FLOOR.hincrbyOk * hincrby.count);
   expect(ttl.hits, why).toBeGreaterThanOrEqual(FLOOR.ttlPositive * ttl.count);
   expect(hashCommands, why).toBeGreaterThanOrEqual(FLOOR.hashShare * mix.total);
+  expect(mix.share('S'), why).toBeGreaterThanOrEqual(FLOOR.setShare * mix.total);
+  expect(mix.share('Z'), why).toBeGreaterThanOrEqual(FLOOR.zsetShare * mix.total);
+  expect(sismember.hits, why).toBeGreaterThanOrEqual(FLOOR.sismemberTrue * sismember.count);
+  expect(zscore.hits, why).toBeGreaterThanOrEqual(FLOOR.zscoreFound * zscore.count);
   // Enough of each for the shares to mean something.
-  for (const c of [get, hget, hincrby, ttl]) expect(c.count, why).toBeGreaterThanOrEqual(50);
+  for (const c of [get, hget, hincrby, ttl]) expect(c.count, why).toBeGreaterThanOrEqual(40);
+  for (const c of [sismember, zscore]) expect(c.count, why).toBeGreaterThanOrEqual(30);
 }
 
 async function runRandom(d: Differential, seed: number): Promise<Mix> {

@@ -9,7 +9,7 @@
 // replies compared are the servers', and `Mix` measures from Redis's replies
 // what the sequence really did, so a test can hold the mix to its promise.
 // A sequence is a pure function of its seed: the same seed replays it exactly.
-// When a type lands (lists, sets…), give it a key family and its commands here.
+// When a type lands (lists…), give it a key family and its commands here.
 
 import { PTTL, SORTED, TTL, type Compare, type Step } from './differential.js';
 
@@ -50,6 +50,16 @@ export const FUTURE_S = '4102444800';
  */
 export const STRING_KEYS = ['a', 'ab', 'm', 'n', 'q', 'z'];
 export const HASH_KEYS = ['h', 'hb', 'i', 'o', 'y'];
+/**
+ * Sets and sorted sets, in pairs whose two keys share an owner in every table
+ * (a-h, n-z), so SINTERSTORE, SMOVE, ZRANGESTORE… over a pair run on one node.
+ */
+export const SET_PAIRS = [['c', 'd'], ['t', 'u']] as const;
+export const ZSET_PAIRS = [['f', 'g'], ['w', 'x']] as const;
+const SET_KEYS = SET_PAIRS.flat();
+const ZSET_KEYS = ZSET_PAIRS.flat();
+const MEMBERS = ['1', '2', '3', '10', '-5', 'x', 'y', 'zz'];
+const SCORES = ['0', '1', '2', '2.5', '-3', '10', '1e3', '0.1', '-0.25', '7'];
 const FIELDS = ['f', 'g', 'h', 'x'];
 const INT_VALUES = ['0', '1', '-1', '7', '10', '42', '100', '-250'];
 const TEXT_VALUES = ['', 'abc', '3.5', ' 1', '007', '\x00\xff\r\n', '1e3', 'hello world'];
@@ -80,6 +90,8 @@ export function randomCommands(seed: number, count: number): RandomStep[] {
   const rng = new Rng(seed);
   const strings = new Map<string, StringKey>();
   const hashes = new Map<string, HashKey>();
+  const sets = new Map<string, { members: Set<string>; ttl: boolean }>();
+  const zsets = new Map<string, { members: Set<string>; ttl: boolean }>();
   const usedTimes = new Set<number>();
 
   const seconds = (): string => {
@@ -105,13 +117,21 @@ export function randomCommands(seed: number, count: number): RandomStep[] {
   };
   const stringKey = (p?: number): string => existing(STRING_KEYS, strings, p);
   const hashKey = (p = 0.95): string => existing(HASH_KEYS, hashes, p);
-  const anyKey = (): string => (rng.chance(0.55) ? stringKey() : hashKey());
+  const anyKey = (): string => {
+    const r = rng.next();
+    return r < 0.4 ? stringKey() : r < 0.7 ? hashKey() : r < 0.85 ? existing(SET_KEYS, sets, 0.9) : existing(ZSET_KEYS, zsets, 0.9);
+  };
   const intStringKey = (): string => {
     const ints = STRING_KEYS.filter((k) => strings.get(k)?.int === true);
     return ints.length > 0 && rng.chance(0.9) ? rng.pick(ints) : stringKey();
   };
   const withTtl = (): string => {
-    const timed = [...STRING_KEYS.filter((k) => strings.get(k)?.ttl), ...HASH_KEYS.filter((k) => hashes.get(k)?.ttl)];
+    const timed = [
+      ...STRING_KEYS.filter((k) => strings.get(k)?.ttl),
+      ...HASH_KEYS.filter((k) => hashes.get(k)?.ttl),
+      ...SET_KEYS.filter((k) => sets.get(k)?.ttl),
+      ...ZSET_KEYS.filter((k) => zsets.get(k)?.ttl),
+    ];
     return timed.length > 0 && rng.chance(0.75) ? rng.pick(timed) : anyKey();
   };
   const field = (k: string, p = 0.85): string => {
@@ -131,9 +151,12 @@ export function randomCommands(seed: number, count: number): RandomStep[] {
   const remove = (k: string): void => {
     strings.delete(k);
     hashes.delete(k);
+    sets.delete(k);
+    zsets.delete(k);
   };
+  const entry = (k: string): { ttl: boolean } | undefined => strings.get(k) ?? hashes.get(k) ?? sets.get(k) ?? zsets.get(k);
   const setTtl = (k: string, ttl: boolean): void => {
-    const s = strings.get(k) ?? hashes.get(k);
+    const s = entry(k);
     if (s) s.ttl = ttl;
   };
   const hset = (k: string, pairs: [string, { v: string; int: boolean }][]): void => {
@@ -146,18 +169,154 @@ export function randomCommands(seed: number, count: number): RandomStep[] {
   const flat = (pairs: [string, { v: string }][]): string[] => pairs.flatMap(([f, { v }]) => [f, v]);
   const expireOpt = (k: string): string[] => {
     if (!rng.chance(0.25)) return [];
-    const has = strings.get(k)?.ttl ?? hashes.get(k)?.ttl ?? false;
+    const has = entry(k)?.ttl ?? false;
     // Mostly an option that applies, so the TTL changes more often than not.
     return [rng.chance(0.7) ? (has ? rng.pick(['XX', 'GT', 'LT']) : 'NX') : rng.pick(['NX', 'XX', 'GT', 'LT'])];
   };
   const expired = (k: string, opts: string[]): void => {
-    if (!strings.has(k) && !hashes.has(k)) return;
-    const has = strings.get(k)?.ttl ?? hashes.get(k)?.ttl ?? false;
+    if (entry(k) === undefined) return;
+    const has = entry(k)!.ttl;
     const o = opts[0];
     if (o === undefined || (o === 'NX' && !has) || (o !== 'NX' && has)) setTtl(k, true);
   };
 
   type Gen = [weight: number, make: () => RandomStep];
+  const member = (): string => rng.pick(MEMBERS);
+  const members = (n: number): string[] => Array.from({ length: 1 + rng.int(n) }, member);
+  const setKey = (): string => existing(SET_KEYS, sets, 0.9);
+  const zsetKey = (): string => existing(ZSET_KEYS, zsets, 0.9);
+  const memberOf = (m: Map<string, { members: Set<string> }>, k: string): string => {
+    const have = [...(m.get(k)?.members ?? [])];
+    return have.length > 0 && rng.chance(0.8) ? rng.pick(have) : member();
+  };
+  const setGens = (): Gen[] => [
+    [5, () => {
+      const k = setKey();
+      const ms = members(3);
+      let e = sets.get(k);
+      if (!e) sets.set(k, (e = { members: new Set(), ttl: false }));
+      for (const m of ms) e.members.add(m);
+      return plain('SADD', ['SADD', k, ...ms]);
+    }],
+    [2, () => {
+      const k = setKey();
+      const ms = [memberOf(sets, k), member()];
+      const e = sets.get(k);
+      if (e) {
+        for (const m of ms) e.members.delete(m);
+        if (e.members.size === 0) sets.delete(k);
+      }
+      return plain('SREM', ['SREM', k, ...ms]);
+    }],
+    [2, () => compared('SMEMBERS', SORTED, ['SMEMBERS', setKey()])],
+    [3, () => {
+      const k = setKey();
+      return plain('SISMEMBER', ['SISMEMBER', k, memberOf(sets, k)]);
+    }],
+    [1, () => {
+      const k = setKey();
+      return plain('SMISMEMBER', ['SMISMEMBER', k, memberOf(sets, k), member()]);
+    }],
+    [2, () => plain('SCARD', ['SCARD', setKey()])],
+    [2, () => {
+      const [a, b] = rng.pick(SET_PAIRS);
+      const name = rng.pick(['SINTER', 'SUNION', 'SDIFF']);
+      return compared(name, SORTED, [name, ...(rng.chance(0.5) ? [a, b] : [b, a])]);
+    }],
+    [1, () => {
+      const [a, b] = rng.pick(SET_PAIRS);
+      const name = rng.pick(['SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE']);
+      const [dst, src] = rng.chance(0.5) ? [a, b] : [b, a];
+      const x = sets.get(dst)?.members ?? new Set<string>();
+      const y = sets.get(src)?.members ?? new Set<string>();
+      const out = name === 'SINTERSTORE' ? [...x].filter((m) => y.has(m)) : name === 'SUNIONSTORE' ? [...new Set([...x, ...y])] : [...x].filter((m) => !y.has(m));
+      remove(dst);
+      if (out.length > 0) sets.set(dst, { members: new Set(out), ttl: false });
+      return plain(name, [name, dst, dst, src]);
+    }],
+    [1, () => {
+      const [a, b] = rng.pick(SET_PAIRS);
+      const m = memberOf(sets, a);
+      const src = sets.get(a);
+      if (src?.members.has(m)) {
+        src.members.delete(m);
+        if (src.members.size === 0) sets.delete(a);
+        let d = sets.get(b);
+        if (!d) sets.set(b, (d = { members: new Set(), ttl: false }));
+        d.members.add(m);
+      }
+      return plain('SMOVE', ['SMOVE', a, b, m]);
+    }],
+    [1, () => {
+      const [a, b] = rng.pick(SET_PAIRS);
+      return plain('SINTERCARD', ['SINTERCARD', '2', a, b, ...(rng.chance(0.3) ? ['LIMIT', String(rng.int(3))] : [])]);
+    }],
+  ];
+  const score = (): string => rng.pick(SCORES);
+  const range = (): string[] => rng.pick([['0', '-1'], ['0', '1'], ['1', '-2'], ['-2', '-1'], ['5', '10']]);
+  const scoreRange = (): string[] => rng.pick([['-inf', '+inf'], ['0', '5'], ['(1', '10'], ['2.5', '(1000'], ['-3', '-3']]);
+  const zsetGens = (): Gen[] => [
+    [5, () => {
+      const k = zsetKey();
+      const pairs = Array.from({ length: 1 + rng.int(3) }, () => [score(), rng.chance(0.5) ? memberOf(zsets, k) : member()]);
+      const opt = rng.chance(0.25) ? [rng.pick(['NX', 'XX', 'GT', 'LT', 'CH'])] : [];
+      let e = zsets.get(k);
+      if (!e && opt[0] !== 'XX') zsets.set(k, (e = { members: new Set(), ttl: false }));
+      if (e && opt[0] !== 'XX') for (const [, m] of pairs) e.members.add(m!);
+      return plain('ZADD', ['ZADD', k, ...opt, ...pairs.flat()]);
+    }],
+    [2, () => {
+      const k = zsetKey();
+      const m = memberOf(zsets, k);
+      let e = zsets.get(k);
+      if (!e) zsets.set(k, (e = { members: new Set(), ttl: false }));
+      e.members.add(m);
+      return plain('ZINCRBY', ['ZINCRBY', k, score(), m]);
+    }],
+    [1, () => {
+      const k = zsetKey();
+      const m = memberOf(zsets, k);
+      const e = zsets.get(k);
+      if (e) {
+        e.members.delete(m);
+        if (e.members.size === 0) zsets.delete(k);
+      }
+      return plain('ZREM', ['ZREM', k, m]);
+    }],
+    [1, () => plain('ZCARD', ['ZCARD', zsetKey()])],
+    [3, () => {
+      const k = zsetKey();
+      return plain('ZSCORE', ['ZSCORE', k, memberOf(zsets, k)]);
+    }],
+    [1, () => {
+      const k = zsetKey();
+      return plain('ZMSCORE', ['ZMSCORE', k, memberOf(zsets, k), member()]);
+    }],
+    [2, () => {
+      const k = zsetKey();
+      const name = rng.pick(['ZRANK', 'ZREVRANK']);
+      return plain(name, [name, k, memberOf(zsets, k)]);
+    }],
+    [1, () => plain('ZCOUNT', ['ZCOUNT', zsetKey(), ...scoreRange()])],
+    [3, () => {
+      const name = rng.pick(['ZRANGE', 'ZREVRANGE']);
+      return plain(name, [name, zsetKey(), ...range(), ...(rng.chance(0.5) ? ['WITHSCORES'] : [])]);
+    }],
+    [1, () => {
+      const k = zsetKey();
+      const [min, max] = scoreRange();
+      const rev = rng.chance(0.3);
+      return plain(rev ? 'ZREVRANGEBYSCORE' : 'ZRANGEBYSCORE', [rev ? 'ZREVRANGEBYSCORE' : 'ZRANGEBYSCORE', k, ...(rev ? [max!, min!] : [min!, max!]), ...(rng.chance(0.4) ? ['WITHSCORES'] : []), ...(rng.chance(0.3) ? ['LIMIT', '1', '2'] : [])]);
+    }],
+    [1, () => {
+      const [a, b] = rng.pick(ZSET_PAIRS);
+      const [dst, src] = rng.chance(0.5) ? [a, b] : [b, a];
+      const s = zsets.get(src);
+      remove(dst);
+      if (s && s.members.size > 0) zsets.set(dst, { members: new Set(s.members), ttl: false });
+      return plain('ZRANGESTORE', ['ZRANGESTORE', dst, src, '0', '-1']);
+    }],
+  ];
   const plain = (name: string, argv: string[]): RandomStep => ({ step: argv, name });
   const compared = (name: string, how: Compare, argv: string[]): RandomStep => ({ step: { argv, how }, name });
 
@@ -354,6 +513,11 @@ export function randomCommands(seed: number, count: number): RandomStep[] {
     }],
     [1, () => plain('HSCAN', ['HSCAN', hashKey(), '0', ...(rng.chance(0.3) ? ['MATCH', rng.pick(['f*', '?', '*'])] : [])])],
     [1, () => plain('PING', rng.chance(0.5) ? ['PING'] : ['ECHO', value().v])],
+    // sets (Redis 7.0 keeps a small set of integers sorted, others in a hash
+    // table: whole-set replies are compared as multisets)
+    ...setGens(),
+    // sorted sets
+    ...zsetGens(),
   ];
 
   // Mistakes, at a small fixed rate: a command of one type on a key of the
@@ -439,6 +603,13 @@ export class Mix {
     return sum;
   }
 
+  /** Steps whose command name starts with `prefix` (S: sets, Z: sorted sets, H: hashes), but for the string commands SET*, STRLEN. */
+  share(prefix: string): number {
+    let n = 0;
+    for (const [name, c] of this.byName) if (name.startsWith(prefix) && !/^(SET|STRLEN)/.test(name)) n += c.count;
+    return n;
+  }
+
   get nonErrorShare(): number {
     return this.total === 0 ? 0 : (this.total - this.errors) / this.total;
   }
@@ -449,11 +620,12 @@ export class Mix {
     const hincr = this.of('HINCRBY');
     const ttl = this.of('TTL', 'PTTL');
     const get = this.of('GET');
-    const hashCmds = [...this.byName].filter(([n]) => n.startsWith('H')).reduce((s, [, c]) => s + c.count, 0);
+    const hashCmds = this.share('H');
     return (
       `${this.total} commands, ${pct(this.total - this.errors, this.total)} non-error replies; ` +
       `GET found a value ${get.hits}/${get.count}, HGET ${hget.hits}/${hget.count}, HINCRBY succeeded ${hincr.count - hincr.errors}/${hincr.count}, ` +
-      `TTL/PTTL positive ${ttl.hits}/${ttl.count}; hash commands ${pct(hashCmds, this.total)} of all`
+      `TTL/PTTL positive ${ttl.hits}/${ttl.count}, SISMEMBER true ${this.of('SISMEMBER').hits}/${this.of('SISMEMBER').count}, ZSCORE found ${this.of('ZSCORE').hits}/${this.of('ZSCORE').count}; ` +
+      `hash commands ${pct(hashCmds, this.total)} of all, set ${pct(this.share('S'), this.total)}, sorted set ${pct(this.share('Z'), this.total)}`
     );
   }
 }
@@ -468,7 +640,12 @@ function isHit(name: string, reply: string): boolean {
     case 'PTTL':
       return /^:[1-9]/.test(reply);
     case 'HGETALL':
-      return /^[*%][1-9]/.test(reply);
+    case 'SMEMBERS':
+      return /^[*%~][1-9]/.test(reply);
+    case 'SISMEMBER':
+      return reply === ':1\r\n';
+    case 'ZSCORE':
+      return reply[0] === '$' ? reply[1] !== '-' : reply[0] === ',';
     default:
       return reply[0] !== '-' && reply[0] !== '!';
   }
