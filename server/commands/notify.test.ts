@@ -132,12 +132,15 @@ describe('events of writes', () => {
     expect(s.events()).toEqual(['__keyevent@0__:expired foo']);
   });
 
-  test('every event also goes to the peers; nothing at all with no classes set', () => {
+  test('every event also goes to the peers, but not a replica\'s repeat of its primary\'s; nothing with no classes set', () => {
     const s = session('KE$');
     const sent: string[] = [];
     pubsubOf(s.ctx.node).toPeers = (ch, m) => sent.push(`${ch} ${m}`);
     s.run('SET', 'k', 'v');
     expect(sent).toEqual(['__keyspace@0__:k set', '__keyevent@0__:set k']);
+    // A replica's writes from its primary's stream: the primary published them already.
+    const replicated = { ...s.ctx, client: { ...s.ctx.client, fromPrimary: true } };
+    expect(keyEventsOf(replicated, lookupCommand('set')!, ['SET', 'k', 'x'])).toBeNull();
     setEventClasses(s.ctx.node, '');
     s.run('SET', 'k', 'w');
     expect(sent).toHaveLength(2);
