@@ -49,7 +49,7 @@ describe('SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD', () => {
   test('every set command is WRONGTYPE on a string', () => {
     const r = session();
     r('SET', 'str', 'x');
-    for (const argv of [['SADD', 'str', 'a'], ['SREM', 'str', 'a'], ['SMEMBERS', 'str'], ['SISMEMBER', 'str', 'a'], ['SMISMEMBER', 'str', 'a'], ['SCARD', 'str'], ['SPOP', 'str'], ['SPOP', 'str', '0'], ['SRANDMEMBER', 'str'], ['SINTER', 'nokey', 'str'], ['SUNION', 'str'], ['SDIFF', 'str'], ['SSCAN', 'str', '0'], ['SMOVE', 'nokey', 'str', 'a'], ['SINTERCARD', '1', 'str']]) {
+    for (const argv of [['SADD', 'str', 'a'], ['SREM', 'str', 'a'], ['SMEMBERS', 'str'], ['SISMEMBER', 'str', 'a'], ['SMISMEMBER', 'str', 'a'], ['SCARD', 'str'], ['SPOP', 'str'], ['SPOP', 'str', '0'], ['SRANDMEMBER', 'str'], ['SINTER', 'nokey', 'str'], ['SUNION', 'str'], ['SDIFF', 'str'], ['SSCAN', 'str', '0'], ['SMOVE', 'str', 'nokey', 'a'], ['SINTERCARD', '1', 'str']]) {
       expect([argv.join(' '), r(...argv)]).toEqual([argv.join(' '), WRONGTYPE]);
     }
   });
@@ -125,6 +125,8 @@ describe('SMOVE', () => {
     expect(sorted(r('SMEMBERS', 'dst'))).toEqual(['a', 'b']);
     expect(r('SMOVE', 'nokey', 'dst', 'a')).toBe(int(0));
     r('SET', 'str', 'x');
+    // A missing source answers 0 before the destination's type is looked at.
+    expect(r('SMOVE', 'nokey', 'str', 'a')).toBe(int(0));
     expect(r('SMOVE', 'dst', 'str', 'a')).toBe(WRONGTYPE);
     expect(r('SCARD', 'dst')).toBe(int(2));
   });

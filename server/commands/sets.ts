@@ -94,16 +94,17 @@ export const scard: Handler = (ctx, argv) => {
   return r.integer(set?.size ?? 0);
 };
 
-/** SMOVE source destination member: both types are checked before anything moves. */
+/** SMOVE source destination member: both types are checked before anything moves (after a missing source's 0). */
 export const smove: Handler = (ctx, argv) => {
   const [srcKey, dstKey, member] = [argv[1]!, argv[2]!, argv[3]!];
   const src = lookupSet(ctx, srcKey);
   const dst = lookupSet(ctx, dstKey);
-  if (src === null || dst === null) return WRONGTYPE;
+  // A missing source answers 0 before either type is checked (smoveCommand).
   if (src === undefined) {
     ctx.node.store.log.noChange();
     return r.ZERO;
   }
+  if (src === null || dst === null) return WRONGTYPE;
   if (src === dst) {
     ctx.node.store.log.noChange();
     return src.has(member) ? r.ONE : r.ZERO;

@@ -220,12 +220,17 @@ describe('ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD', () => {
     expect(r('ZINTERCARD', '2', 'z1', 'z2', 'WEIGHTS', '1', '1')).toBe(SYNTAX);
   });
 
-  test('inf * 0 and inf + -inf count as 0', () => {
+  test('inf * 0 and inf + -inf count as 0; a negative score times 0 is -0 outside a listpack', () => {
     const r = session();
     r('ZADD', 'p', 'inf', 'a');
-    r('ZADD', 'n', '-inf', 'a');
-    expect(r('ZUNION', '2', 'p', 'n', 'WITHSCORES')).toBe(arr('a', '0'));
+    r('ZADD', 'n', '-inf', 'a', '-1', 'b');
+    expect(r('ZUNION', '2', 'p', 'n', 'WITHSCORES')).toBe(arr('b', '-1', 'a', '0'));
     expect(r('ZUNION', '1', 'p', 'WEIGHTS', '0', 'WITHSCORES')).toBe(arr('a', '0'));
+    expect(r('ZUNION', '1', 'n', 'WEIGHTS', '0', 'WITHSCORES')).toBe(arr('a', '0', 'b', '-0'));
+    // Only the first source's NaN is made 0; a later one makes the sum NaN, which is 0 (redis-server: 0, not inf).
+    expect(r('ZINTER', '2', 'n', 'n', 'WEIGHTS', '-1', '0', 'WITHSCORES')).toBe(arr('a', '0', 'b', '1'));
+    r('ZUNIONSTORE', 'stored', '1', 'n', 'WEIGHTS', '0');
+    expect(r('ZSCORE', 'stored', 'b')).toBe(bulk('0'));
   });
 });
 

@@ -145,13 +145,44 @@ const lexLteMax = (m: string, r: LexRange): boolean => {
   return r.max.kind === 'str' && r.max.ex ? c < 0 : c <= 0;
 };
 
-function lexRanks(z: ZSetValue, range: LexRange): [number, number] {
+/** zslIsInLexRange's first check: a range that cannot hold anything. */
+function emptyLexRange(range: LexRange): boolean {
   const c = cmpLex(range.min, range.max);
-  const exclusive = (range.min.kind !== 'str' || range.min.ex) || (range.max.kind !== 'str' || range.max.ex);
-  if (c > 0 || (c === 0 && exclusive)) return [0, 0];
+  const exclusive = range.min.kind !== 'str' || range.min.ex || range.max.kind !== 'str' || range.max.ex;
+  return c > 0 || (c === 0 && exclusive);
+}
+
+/** The ranks [start, end) of the members in a lex range, by the skip list (members of one score, as Redis assumes). */
+function lexRanks(z: ZSetValue, range: LexRange): [number, number] {
+  if (emptyLexRange(range)) return [0, 0];
   const start = z.list.countWhile((n) => !lexGteMin(n.member, range));
   const end = z.list.countWhile((n) => lexLteMax(n.member, range));
   return [start, Math.max(start, end)];
+}
+
+/**
+ * A lex range of a listpack-encoded set walked as Redis walks the listpack
+ * (zzlFirstInLexRange / zzlLastInLexRange, then LIMIT's offset, then members
+ * while they stay under the far bound), which also fixes what Redis answers
+ * when the members' scores differ and the lex order is not the set's order.
+ */
+function packedLexWalk(z: ZSetValue, range: LexRange, reverse: boolean, offset: number, limit: number): ZNode[] {
+  const first = z.list.first();
+  const last = z.list.last();
+  if (emptyLexRange(range) || first === null || last === null) return [];
+  if (!lexGteMin(last.member, range) || !lexLteMax(first.member, range)) return [];
+  let n: ZNode | null = reverse ? last : first;
+  while (n !== null && !(reverse ? lexLteMax(n.member, range) : lexGteMin(n.member, range))) n = reverse ? n.prev : n.next;
+  if (n === null || !(reverse ? lexGteMin(n.member, range) : lexLteMax(n.member, range))) return [];
+  // C's `while (ln && offset--)`: a negative offset skips to the end.
+  for (let skip = offset; n !== null && skip !== 0; skip--) n = reverse ? n.prev : n.next;
+  const out: ZNode[] = [];
+  for (let left = limit; n !== null && left !== 0; left--) {
+    if (!(reverse ? lexGteMin(n.member, range) : lexLteMax(n.member, range))) break;
+    out.push(n);
+    n = reverse ? n.prev : n.next;
+  }
+  return out;
 }
 
 /** Redis's start/stop sanitising for ranks (negative from the end): [from, to] inclusive, or null when empty. */
@@ -263,6 +294,7 @@ function selectorOf(req: RangeRequest): Selector | r.Reply {
   if (range === null) return MIN_MAX_NOT_STRING;
   return (z) => {
     if (req.offset > 0 && req.offset >= z.size) return [];
+    if (z.isPacked) return packedLexWalk(z, range, req.reverse, req.offset, req.limit);
     const [start, end] = lexRanks(z, range);
     return nodesIn(z, start, end, req.reverse, req.offset, req.limit);
   };
@@ -493,6 +525,7 @@ export const zlexcount: Handler = (ctx, argv) => {
   const z = lookupZset(ctx, argv[1]!);
   if (z === null) return WRONGTYPE;
   if (z === undefined) return r.ZERO;
+  if (z.isPacked) return r.integer(packedLexWalk(z, range, false, 0, -1).length);
   const [start, end] = lexRanks(z, range);
   return r.integer(end - start);
 };
@@ -650,13 +683,18 @@ function forEachIn(s: Source, fn: (member: string, score: number) => void): void
   else for (let n = v.list.first(); n !== null; n = n.next) fn(n.member, n.score);
 }
 
-/** zunionInterAggregate: a NaN sum (inf + -inf) counts as 0. */
-function aggregate(a: number, b: number, how: Aggregate): number {
+/**
+ * zunionInterAggregate: a NaN sum (inf + -inf, or a NaN weighted score)
+ * counts as 0; MIN and MAX keep the running value unless the new one is
+ * strictly past it (so a NaN, or -0 against 0, changes nothing), as C's ?: does.
+ */
+function aggregate(target: number, val: number, how: Aggregate): number {
   if (how === 'sum') {
-    const s = a + b;
+    const s = target + val;
     return Number.isNaN(s) ? 0 : s;
   }
-  return how === 'min' ? Math.min(a, b) : Math.max(a, b);
+  if (how === 'min') return val < target ? val : target;
+  return val > target ? val : target;
 }
 
 function weighted(score: number, weight: number): number {
@@ -744,7 +782,8 @@ function setOpResult(req: SetOpRequest, op: SetOp): Map<string, number> {
       for (const o of rest) {
         const os = sourceScore(o, m);
         if (os === undefined) return;
-        score = aggregate(score, weighted(os, o.weight), how);
+        // Only the first source's product has its NaN (inf * 0) made 0; the others' go to the aggregate as they are.
+        score = aggregate(score, os * o.weight, how);
       }
       out.set(m, score);
     });

@@ -51,11 +51,12 @@ export class ZSetValue implements Collection {
   }
 
   /**
-   * Adds a member that is not in the set, or moves one that is, to `score`
-   * (-0 is kept as 0, as Redis's listpack keeps it). Returns its node.
+   * Adds a member that is not in the set, or moves one that is, to `score`.
+   * A listpack stores -0 as the integer 0 (zzlInsertAt's double2ll); a
+   * skiplist keeps -0. Returns its node.
    */
   set(member: string, score: number, limits: ZSetLimits): ZNode {
-    score += 0;
+    if (this.packed) score += 0;
     const node = this.dict.get(member);
     if (node !== undefined) {
       if (node.score === score) return node;
@@ -100,6 +101,13 @@ export class ZSetValue implements Collection {
   refit(limits: ZSetLimits): void {
     this.packed = this.slots.length <= limits.entries;
     if (this.packed) for (const n of this.slots) if (n.member.length > limits.value) this.packed = false;
+    // Into a listpack, -0 goes as the integer 0; the order is the same.
+    if (this.packed) for (const n of this.slots) n.score += 0;
+  }
+
+  /** Held as a listpack: small, walked in order by Redis's zzl* functions. */
+  get isPacked(): boolean {
+    return this.packed;
   }
 
   /**
