@@ -57,6 +57,8 @@ export interface MigrationFigures {
   keysPerSecond: number;
   /** Samples of INFO cluster's kv_migrat… fields on the source during the move. */
   progress: string[];
+  /** How long each node took to answer KV.RELOAD (the source's includes starting the move). */
+  reloadMs: { foo: number; bar: number };
   baseline: LatencyFigures;
   during: LatencyFigures;
 }
@@ -187,10 +189,20 @@ export async function runMigration(o: MigrationOptions, checks: string[]): Promi
     const finished = new Promise<void>((resolve) => (done = resolve));
     const during = latencyLoad(both, o.rate, o.connections, finished);
     const t0 = performance.now();
-    const reloads = await Promise.all(both.map((p) => asPeer(p, 'KV.RELOAD')));
+    // Each node's KV.RELOAD, timed: the source's includes whatever it does at once to start the move.
+    const reloadMs: number[] = [0, 0];
+    const reloads = await Promise.all(
+      both.map(async (p, i) => {
+        const t = performance.now();
+        const r = await asPeer(p, 'KV.RELOAD');
+        reloadMs[i] = performance.now() - t;
+        return r;
+      }),
+    );
     reloads.forEach((r, i) => {
       if (r !== 'OK') throw new Error(`KV.RELOAD on ${names[i]}: ${r instanceof Error ? r.message : String(r)}`);
     });
+    o.log(`  KV.RELOAD answered in ${reloadMs.map((ms, i) => `${fmtMs(ms)} ms by ${names[i]}`).join(', ')}`);
     let lastLog = 0;
     let moveSeconds = 0;
     for (;;) {
@@ -240,6 +252,7 @@ export async function runMigration(o: MigrationOptions, checks: string[]): Promi
       moveSeconds,
       keysPerSecond,
       progress,
+      reloadMs: { foo: reloadMs[0]!, bar: reloadMs[1]! },
       baseline,
       during: duringFigures,
     };
@@ -280,7 +293,7 @@ export function migrationConsole(m: MigrationFigures): string[] {
   out.push(pad('', 18) + cols.map((c) => pad(c, 10)).join(''));
   out.push(pad('no move', 18) + latencyCells(m.baseline).map((c) => pad(c, 10)).join(''));
   out.push(pad('during the move', 18) + latencyCells(m.during).map((c) => pad(c, 10)).join(''));
-  out.push(`p99 during / without a move: ${m.baseline.p99Ms > 0 ? (m.during.p99Ms / m.baseline.p99Ms).toFixed(2) : '–'}`);
+  out.push(`p99 during / without a move: ${m.baseline.p99Ms > 0 ? (m.during.p99Ms / m.baseline.p99Ms).toFixed(2) : '–'}; KV.RELOAD answered in ${fmtMs(m.reloadMs.foo)} ms by foo (the source), ${fmtMs(m.reloadMs.bar)} ms by bar`);
   if (m.progress.length) out.push(`progress on foo (INFO cluster): ${m.progress.slice(0, 3).join(' | ')}${m.progress.length > 3 ? ` … ${m.progress[m.progress.length - 1]}` : ''}`);
   return out;
 }
