@@ -25,8 +25,18 @@ export function pubsubAcrossCluster(ctx: Ctx, spec: CommandSpec, argv: readonly 
   if (spec.name === 'publish' || spec.name === 'spublish') {
     const local = here();
     if (links.size === 0 || typeof local !== 'string' || isErrorReply(local)) return local;
-    const name = spec.name === 'publish' ? 'KV.PUBLISH' : 'KV.SPUBLISH';
-    return askEveryPeer(links, [name, argv[1]!, argv[2]!]).then((counts) => r.integer(counts.reduce((sum, c) => sum + (integerValue(c) ?? 0), integerValue(local) ?? 0)));
+    const message = [spec.name === 'publish' ? 'KV.PUBLISH' : 'KV.SPUBLISH', argv[1]!, argv[2]!];
+    // One promise per PUBLISH, however many peers: this is the hot path of a publisher.
+    let receivers = integerValue(local) ?? 0;
+    let waiting = links.size;
+    return new Promise((resolve) => {
+      for (const link of links.values()) {
+        link.send(message, (reply) => {
+          receivers += integerValue(reply) ?? 0; // an error (a peer down or late): none of its subscribers got it
+          if (--waiting === 0) resolve(r.integer(receivers));
+        });
+      }
+    });
   }
   if (links.size === 0) return here();
   const syntax = spec.name === 'pubsub|channels' || spec.name === 'pubsub|shardchannels' ? pubsubSyntax(argv) : null;
