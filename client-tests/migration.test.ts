@@ -144,6 +144,11 @@ const hashKeys = (): string[] => [...LETTERS].flatMap((l) => Array.from({ length
 const ttlKeys = (): string[] => [...LETTERS].flatMap((l) => Array.from({ length: 10 }, (_, i) => `${l}t:${i}`));
 const shortTtlKeys = (): string[] => [...LETTERS].flatMap((l) => Array.from({ length: 10 }, (_, i) => `${l}x:${i}`));
 const LONG_TTL_MS = 600_000;
+/** A list, a set and a sorted set per first byte: every value type travels as a DUMP payload. */
+const collectionKeys = (): string[] => [...LETTERS].flatMap((l) => [`${l}list`, `${l}set`, `${l}zset`]);
+const LIST = ['one', 'two', 'three', 'two', ''];
+const SET = ['a', 'b', 'c', '1', '2'];
+const ZSET: [string, string][] = [['1.5', 'x'], ['-2', 'y'], ['3', 'z'], ['inf', 'top']];
 
 /** Strings `${key}:seed`, hashes, keys with a long TTL and keys that expire in `shortMs`, written through `port`. */
 async function seed(port: number, shortMs: number): Promise<void> {
@@ -159,6 +164,14 @@ async function seed(port: number, shortMs: number): Promise<void> {
   const shorts = shortTtlKeys();
   const r4 = await pipelineLoad(port, shorts.length, (i) => encode(['SET', shorts[i]!, `${shorts[i]}:short`, 'PX', String(shortMs)]));
   expect(r4.errors, r4.firstError).toBe(0);
+  const colls = collectionKeys();
+  const r5 = await pipelineLoad(port, colls.length, (i) => {
+    const k = colls[i]!;
+    if (k.endsWith('zset')) return encode(['ZADD', k, ...ZSET.flat()]);
+    if (k.endsWith('set')) return encode(['SADD', k, ...SET]);
+    return encode(['RPUSH', k, ...LIST]);
+  });
+  expect(r5.errors, r5.firstError).toBe(0);
 }
 
 /** A glob for KEYS matching the first bytes of a route's range ("g-m" → "[g-m]*"). */
@@ -213,6 +226,12 @@ async function checkEndState(c: Cluster, load: CheckedLoad | null, routes: reado
   }
   expect(missingSeed.slice(0, 10), `${missingSeed.length} seeded keys lost or changed`).toEqual([]);
   for (const k of hashKeys()) expect(show(await entry.call(5000, 'HGETALL', k)), k).toBe(`["f1", "${k}:1", "f2", "${k}:2"]`);
+  const shown = (xs: string[]): string => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+  for (const k of collectionKeys()) {
+    if (k.endsWith('zset')) expect(show(await entry.call(5000, 'ZRANGE', k, '0', '-1', 'WITHSCORES')), k).toBe(shown(['y', '-2', 'x', '1.5', 'z', '3', 'top', 'inf']));
+    else if (k.endsWith('set')) expect((await entry.call(5000, 'SMEMBERS', k)).items?.map((i) => i.data!.toString()).sort(), k).toEqual([...SET].sort());
+    else expect(show(await entry.call(5000, 'LRANGE', k, '0', '-1')), k).toBe(shown(LIST));
+  }
   for (const k of ttlKeys()) {
     const pttl = Number((await entry.call(5000, 'PTTL', k)).line);
     expect(pttl, `PTTL ${k}: the TTL must travel with the key`).toBeGreaterThan(0);
