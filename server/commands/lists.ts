@@ -151,16 +151,18 @@ export const lpos: Handler = (ctx, argv) => {
   let rank = 1;
   let count = -1;
   let maxlen = 0;
+  let rankOverflow = false;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j]!.toLowerCase();
     const more = j < argv.length - 1;
     if (opt === 'rank' && more) {
       const n = parseLongLong(argv[++j]!);
       if (n === null) return NOT_INTEGER;
-      if (n < -LONG_MAX) return r.error(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
       if (n === 0n) {
         return r.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
       }
+      // Redis 7.0 negates LLONG_MIN into itself: from the tail, every match counts, COUNT never stops it.
+      rankOverflow = n === -LONG_MAX - 1n;
       rank = Number(n);
     } else if (opt === 'count' && more) {
       const n = parseRange(argv[++j]!, 0n, LONG_MAX, "COUNT can't be negative");
@@ -185,9 +187,9 @@ export const lpos: Handler = (ctx, argv) => {
     if (maxlen !== 0 && index >= maxlen) break;
     if (v === element) {
       matches++;
-      if (matches >= rank) {
+      if (rankOverflow || matches >= rank) {
         found.push(fromTail ? len - index - 1 : index);
-        if (count === -1 || (count !== 0 && matches - rank + 1 >= count)) break;
+        if (count === -1 || (count !== 0 && !rankOverflow && matches - rank + 1 >= count)) break;
       }
     }
     index++;
@@ -529,6 +531,7 @@ export const blmpop: Handler = (ctx, argv) => {
 
 /** CLIENT UNBLOCK id [TIMEOUT|ERROR] (Redis's networking.c): 1 if that client of this node was blocked. */
 export const clientUnblock: Handler = (ctx, argv) => {
+  if (argv.length > 4) return r.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try CLIENT HELP.`);
   let error = false;
   if (argv.length === 4) {
     const how = argv[3]!.toLowerCase();

@@ -307,7 +307,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         { name: 'list', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientList, summary: 'Get the list of client connections' },
         { name: 'no-evict', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Set client eviction mode for the current connection' },
         { name: 'no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Controls whether commands sent by the client will alter the LRU/LFU of the keys they access' },
-        { name: 'unblock', arity: -3, maxArgs: 4, flags: ['admin', 'noscript', 'loading', 'stale'], run: lists.clientUnblock, summary: 'Unblock a client blocked in a blocking command from a different connection', since: '5.0.0' },
+        { name: 'unblock', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], run: lists.clientUnblock, summary: 'Unblock a client blocked in a blocking command from a different connection', since: '5.0.0' },
         { name: 'help', arity: 2, flags: ['loading', 'stale'], run: server.clientHelp, summary: 'Show helpful text about the different subcommands' },
       ]),
     },
