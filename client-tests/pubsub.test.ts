@@ -11,7 +11,8 @@
 //   a node of its own), compared byte for byte, step by step, keyspace
 //   notifications included;
 // - a peer killed with SIGKILL: PUBLISH still answers at once and live nodes'
-//   subscribers still get messages; the peer's come back when it restarts;
+//   subscribers still get messages; the peer's come back when it restarts; a
+//   peer paused with SIGSTOP delays PUBLISH's count by forward-timeout only;
 // - a subscriber that does not read is cut off past the pubsub output limit.
 
 import net from 'node:net';
@@ -511,4 +512,32 @@ describe('a peer that is down', () => {
     // foo's link comes back after its backoff; until then bar counts 0.
     await until('bar counted again', async () => (await pub.publish('alerts', 'probe')) === 2, 15_000);
   }, 40_000);
+
+  test('stalled (SIGSTOP): foo\'s subscribers get the message at once; PUBLISH answers after forward-timeout, bar counted 0; bar delivers it when it wakes', async () => {
+    const onFoo: string[] = [];
+    const onBar: string[] = [];
+    const subFoo = client(ports['foo']!);
+    subFoo.on('message', (_ch: string, m: string) => onFoo.push(m));
+    await subFoo.subscribe('stall');
+    const subBar = client(ports['bar']!);
+    subBar.on('message', (_ch: string, m: string) => onBar.push(m));
+    await subBar.subscribe('stall');
+    const pub = client(ports['foo']!);
+    expect(await pub.publish('stall', 'before')).toBe(2);
+    bar!.process.kill('SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const count = pub.publish('stall', 'while stopped');
+      await until('the message on foo', () => onFoo.length === 2, 500);
+      expect(await count).toBe(1);
+      const waited = Date.now() - t0;
+      expect(waited).toBeGreaterThanOrEqual(900);
+      expect(waited).toBeLessThan(3000);
+    } finally {
+      bar!.process.kill('SIGCONT');
+    }
+    await until('bar delivering what it read while stopped', () => onBar.length === 2, 5000);
+    expect(onBar).toEqual(['before', 'while stopped']);
+    expect(onFoo).toEqual(['before', 'while stopped']);
+  }, 20_000);
 });
