@@ -21,6 +21,7 @@ import { Replication } from './replication/replication.js';
 import type { ReplicaSink } from './replication/primary.js';
 import { arrayElements, stringValue } from './protocol/reply-framer.js';
 import { lookupCommand } from './commands/table.js';
+import { statsOf } from './commands/command-stats.js';
 import { pubsubOf } from './commands/pubsub.js';
 import { sendToPeers } from './cluster/pubsub-fanout.js';
 
@@ -417,6 +418,7 @@ export class KvNode implements ConnectionHost {
       unblockClient: (id, error) => this.blocking.unblockClient(id, error),
       resetStats: () => {
         this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
+        this.store.lookups.hits = this.store.lookups.misses = 0;
       },
     };
   }
@@ -476,7 +478,7 @@ export class KvNode implements ConnectionHost {
         const s = this.store.stats();
         return lines({
           total_connections_received: this.stats.connections,
-          total_commands_processed: this.stats.commands,
+          total_commands_processed: statsOf(this.view).totalCalls,
           instantaneous_ops_per_sec: 0,
           total_net_input_bytes: this.stats.netIn,
           total_net_output_bytes: this.stats.netOut,

@@ -173,6 +173,11 @@ export class RoutingStage {
       }
     }
     if (writes && ctx.path.length === 0) this.wrote(ctx, this.self);
+    // keyspace_hits/misses: a lookup per key of a read, as Redis's lookupKeyRead counts.
+    if ((!writes || spec.readLookup === true) && spec.keys !== null && !spec.flags.includes('internal')) {
+      const k = keyRange(spec, argv);
+      if (k !== null) for (let i = k.first; i <= k.last; i += k.step) store.countLookup(argv[i]!);
+    }
     // Keyspace notifications (null unless notify-keyspace-events is set): which keys exist before.
     const keyEvents = writes ? keyEventsOf(ctx, spec, argv) : null;
     store.log.unchanged = false;

@@ -39,6 +39,8 @@ export class CommandStats {
   private errors = new Map<string, number>();
   private errorsDisabled = false;
   totalErrorReplies = 0;
+  /** total_commands_processed: every call counted, as Redis's call() counts stat_numcommands. */
+  totalCalls = 0;
   /** CONFIG SET latency-tracking: whether calls feed latencystats (read on every call, so kept here). */
   trackLatency = true;
 
@@ -63,6 +65,7 @@ export class CommandStats {
    */
   called(c: CommandCounters, usec: number | null, reply: AnyReply): void {
     c.calls++;
+    this.totalCalls++;
     if (typeof reply === 'string' && reply.charCodeAt(0) === 45 /* '-' */) {
       c.failed++;
       this.errorReply(reply);
@@ -116,6 +119,7 @@ export class CommandStats {
     this.errors = new Map();
     this.errorsDisabled = false;
     this.totalErrorReplies = 0;
+    this.totalCalls = 0;
   }
 
   /** The lines of INFO commandstats: commands with a call, a rejection or a failure. */

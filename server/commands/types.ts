@@ -239,6 +239,11 @@ export interface CommandSpec {
   readonly keys: KeySpec | null;
   /** The keys a write changes, when not all of them (COPY and BITOP read their sources): WATCH sees only these. */
   readonly writes?: KeySpec;
+  /**
+   * A write that looks its key up as a read (Redis's lookupKeyRead: GETSET,
+   * GETDEL, GETEX): keyspace_hits/misses count it, as they count every read.
+   */
+  readonly readLookup?: true;
   readonly routing: Routing;
   readonly group: string;
   readonly summary: string;

@@ -287,8 +287,17 @@ export class Store {
     return this.volatile.size;
   }
 
+  /** keyspace_hits and keyspace_misses: the lookups of reads (countLookup), not node-cache's count of every get. */
+  readonly lookups = { hits: 0, misses: 0 };
+
+  /** One read of `key`, as Redis's lookupKeyRead counts it. */
+  countLookup(key: string): void {
+    if (this.has(key)) this.lookups.hits++;
+    else this.lookups.misses++;
+  }
+
   stats(): { hits: number; misses: number; keys: number; ksize: number; vsize: number } {
-    return this.cache.getStats();
+    return { ...this.cache.getStats(), ...this.lookups };
   }
 
   flush(): void {
