@@ -209,6 +209,66 @@ describeWithRedis('sets and sorted sets against redis-server', () => {
     }
   }, 60_000);
 
+  /**
+   * One blocking scenario on a server: `waiters` connections each send one
+   * blocking command (in order, each blocked before the next), then `writer`
+   * runs; returns what each waiter got and what the writer's commands answered.
+   */
+  async function blockingScenario(port: number, writerPort: number, waiters: string[][], writes: string[][], proto: 2 | 3): Promise<string[]> {
+    const enc = (argv: string[]): string => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+    const clients: RawClient[] = [];
+    const out: string[] = [];
+    try {
+      const setup = await RawClient.connect(port);
+      clients.push(setup);
+      setup.send(enc(['DEL', 'zq', 'zr', 'lq']));
+      await setup.reply();
+      for (const argv of waiters) {
+        const c = await RawClient.connect(port);
+        clients.push(c);
+        if (proto === 3) {
+          c.send(enc(['HELLO', '3']));
+          await c.reply();
+        }
+        c.send(enc(argv));
+        // Blocked before the next one comes: FIFO order is then defined.
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      const w = await RawClient.connect(writerPort);
+      clients.push(w);
+      for (const argv of writes) {
+        w.send(enc(argv));
+        out.push(await w.reply());
+      }
+      for (const c of clients.slice(1, 1 + waiters.length)) out.push(await c.reply(3000));
+    } finally {
+      for (const c of clients) c.close();
+    }
+    return out;
+  }
+
+  for (const proto of [2, 3] as const) {
+    test(`blocking pops wake in FIFO order, by type, through a hop, as on redis-server (RESP${proto})`, async () => {
+      const waiters = [
+        ['BZPOPMIN', 'zq', 'zr', '5'],
+        ['BLPOP', 'zq', '5'],
+        ['BZMPOP', '5', '2', 'zr', 'zq', 'MAX', 'COUNT', '2'],
+        ['BZPOPMAX', 'zq', '5'],
+        ['BZPOPMIN', 'zr', '0.2'],
+      ];
+      // ZADD serves the sorted-set waiters in order, passing over the BLPOP; the list pushed at zq then serves it.
+      const writes = [['ZADD', 'zq', '1', 'a', '2', 'b', '3', 'c', '4', 'd'], ['ZCARD', 'zq'], ['DEL', 'zq'], ['RPUSH', 'zq', 'l']];
+      const expected = await blockingScenario(redis.port, redis.port, waiters, writes, proto);
+      // The waiters on foo, their keys (zq, zr) on bar, written on bar: each woken across the link.
+      const ours = await blockingScenario(two.ports['foo']!, two.ports['bar']!, waiters, writes, proto);
+      expect(ours).toEqual(expected);
+      const popped = proto === 2 ? ['*3\r\n$2\r\nzq\r\n$1\r\na\r\n$1\r\n1\r\n', '*2\r\n$2\r\nzq\r\n$1\r\nl\r\n'] : ['*3\r\n$2\r\nzq\r\n$1\r\na\r\n,1\r\n', '*2\r\n$2\r\nzq\r\n$1\r\nl\r\n'];
+      expect(expected.slice(4, 6)).toEqual(popped);
+      expect(expected[1]).toBe(':0\r\n');
+      expect(expected[8]).toBe(proto === 2 ? '*-1\r\n' : '_\r\n');
+    }, 20_000);
+  }
+
   test('keys on two nodes: multi-key set commands are refused by name, nothing written', async () => {
     const c = await RawClient.connect(two.ports['foo']!);
     try {

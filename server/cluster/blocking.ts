@@ -1,4 +1,4 @@
-// Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP), here and across
+// Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP; BZPOPMIN, BZPOPMAX, BZMPOP), here and across
 // nodes, and the waits CLIENT UNBLOCK ends (Redis's blocked.c). The routing stage hands every
 // blocking command here (routing kind 'blocking').
 //
@@ -23,7 +23,9 @@
 
 import * as r from '../protocol/resp.js';
 import type { ClientState, CommandSpec, Ctx } from '../commands/types.js';
-import { parseBlocking, servingArgv, wouldBlock, type BlockingArgs } from '../commands/lists.js';
+import { parseBlocking as parseListBlocking, servingArgv as listServingArgv, wouldBlock as listWouldBlock, type BlockingArgs } from '../commands/lists.js';
+import { parseZBlocking, zPutBack, zServingArgv, zWouldBlock } from '../commands/zsets.js';
+import { ZSetValue } from '../store/zset.js';
 import { lookupCommand } from '../commands/table.js';
 import { arrayElements, isErrorReply, stringValue } from '../protocol/reply-framer.js';
 import { QuickList } from '../store/quicklist.js';
@@ -42,6 +44,31 @@ export interface BlockingHost {
   /** forward-timeout, ms. */
   forwardTimeoutMs(): number;
   log(msg: string): void;
+}
+
+// Lists and sorted sets block alike; these pick the type's own rules by the command's name.
+
+/** BZPOPMIN, BZPOPMAX, BZMPOP: they wait for a sorted set, the others for a list. */
+function forZset(argv: readonly string[]): boolean {
+  return argv[0]!.length > 1 && (argv[0]![1] === 'z' || argv[0]![1] === 'Z');
+}
+
+function parseBlocking(argv: readonly string[]): BlockingArgs | string {
+  return forZset(argv) ? parseZBlocking(argv) : parseListBlocking(argv);
+}
+
+function wouldBlock(store: Store, argv: readonly string[], args: BlockingArgs): boolean {
+  return forZset(argv) ? zWouldBlock(store, args.keys) : listWouldBlock(store, args);
+}
+
+function servingArgv(argv: readonly string[], key: string): string[] {
+  return forZset(argv) ? zServingArgv(argv, key) : listServingArgv(argv, key);
+}
+
+/** The value at a ready key can serve this waiter: a non-empty value of the type it waits for. */
+function canServe(v: unknown, argv: readonly string[]): boolean {
+  if (forZset(argv)) return v instanceof ZSetValue && v.size > 0;
+  return v instanceof QuickList && v.length > 0;
 }
 
 /** A client waiting here: one of this node's, or another node's (remote). */
@@ -132,7 +159,7 @@ export class BlockedClients {
   // ---- on the owner ----
 
   private blockHere(ctx: Ctx, spec: CommandSpec, argv: string[], args: BlockingArgs): MaybeAsync {
-    if (!wouldBlock(this.host.store, args)) return this.host.runHere(ctx, spec, argv);
+    if (!wouldBlock(this.host.store, argv, args)) return this.host.runHere(ctx, spec, argv);
     return holdsClient(
       new Promise<r.AnyReply>((resolve) => {
         const w: Waiter = {
@@ -199,9 +226,10 @@ export class BlockedClients {
         ready.delete(key);
         const queue = this.queues.get(key);
         while (queue !== undefined && queue.length > 0) {
+          // The first waiter for the type the key now holds (Redis serves list and zset waiters apart).
           const v = this.host.store.get(key);
-          if (!(v instanceof QuickList) || v.length === 0) break;
-          const w = queue[0]!;
+          const w = queue.find((x) => canServe(v, x.argv));
+          if (w === undefined) break;
           this.removeWaiter(w);
           const reply = this.host.runHere(w.ctx, w.spec, servingArgv(w.argv, key));
           // Every blocking command runs synchronously on its own node's keys.
@@ -264,7 +292,7 @@ export class BlockedClients {
     const tag = `${peer} ${id}`;
     // Sent again after the link came back: it still waits, or its answer is on its way.
     if (this.remoteWaiters.has(tag) || this.inFlight.has(tag)) return BLOCKED;
-    if (!wouldBlock(this.host.store, args)) return this.host.runHere(ctx, spec, inner);
+    if (!wouldBlock(this.host.store, inner, args)) return this.host.runHere(ctx, spec, inner);
     const w: Waiter = {
       ctx,
       spec,
@@ -317,6 +345,12 @@ export class BlockedClients {
       const spec = lookupCommand(argv[0]!)!;
       this.host.runHere({ ...w.ctx, path: [...w.ctx.path, 'undo'] }, spec, argv);
     };
+    if (forZset(w.argv)) {
+      const zadd = zPutBack(w.argv, reply);
+      if (zadd !== null) back(zadd);
+      this.host.log(`blocking pop for ${w.remote?.entry} (id ${w.remote?.id}) undone: its client was not there to take it`);
+      return;
+    }
     if (name === 'blmove' || name === 'brpoplpush') {
       // LMOVE back: from the destination's end it went to, to the source's end it came from.
       const from = name === 'brpoplpush' ? 'RIGHT' : w.argv[3]!.toUpperCase();
@@ -417,7 +451,9 @@ export class BlockedClients {
     const x = this.byClient.get(client.id);
     if (x === undefined) return;
     if ('answer' in x) {
+      // Answered anyway, so a half-closed connection finishes its replies and closes.
       this.removeWaiter(x);
+      x.answer(r.nilArray(x.ctx.proto));
       return;
     }
     x.gone = true;

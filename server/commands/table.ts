@@ -172,6 +172,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'zremrangebylex', arity: 4, flags: ['write'], keys: ONE_KEY, run: zsets.zremrangebylex, summary: 'Remove all members in a sorted set between the given lexicographical range', since: '2.8.9' },
     { name: 'zpopmin', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: zsets.zpopmin, summary: 'Remove and return members with the lowest scores in a sorted set', since: '5.0.0' },
     { name: 'zpopmax', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: zsets.zpopmax, summary: 'Remove and return members with the highest scores in a sorted set', since: '5.0.0' },
+    // Blocking: they wait on their keys' owner (cluster/blocking.ts), which runs these when it can pop.
+    { name: 'bzpopmin', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: { first: 1, last: -2, step: 1 }, routing: 'blocking', run: zsets.bzpopmin, summary: 'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available', since: '5.0.0' },
+    { name: 'bzpopmax', arity: -3, flags: ['write', 'noscript', 'blocking', 'fast'], keys: { first: 1, last: -2, step: 1 }, routing: 'blocking', run: zsets.bzpopmax, summary: 'Remove and return the member with the highest score from one or more sorted sets, or block until one is available', since: '5.0.0' },
+    { name: 'bzmpop', arity: -5, flags: ['write', 'blocking'], keys: { first: 0, last: 0, step: 0, numkeys: 2 }, routing: 'blocking', run: zsets.bzmpop, summary: 'Remove and return members with scores in a sorted set or block until one is available', since: '7.0.0' },
     { name: 'zmpop', arity: -4, flags: ['write'], keys: COUNTED_KEYS, run: zsets.zmpop, summary: 'Remove and return members with scores in a sorted set', since: '7.0.0' },
     { name: 'zrandmember', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: zsets.zrandmember, summary: 'Get one or multiple random elements from a sorted set', since: '6.2.0' },
     { name: 'zunion', arity: -3, flags: ['readonly'], keys: COUNTED_KEYS, run: zsets.zunion, summary: 'Add multiple sorted sets', since: '6.2.0' },

@@ -195,6 +195,30 @@ describe('pops', () => {
   });
 });
 
+describe('BZPOPMIN, BZPOPMAX, BZMPOP run at once (as in MULTI, or when a key is ready)', () => {
+  test('the first non-empty sorted set answers; none answers nil; arguments are checked first', () => {
+    const r2 = session();
+    r2('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c');
+    r2('SET', 'str', 'x');
+    expect(r2('BZPOPMIN', 'nokey', 'z', '0')).toBe(arr('z', 'a', '1'));
+    expect(r2('BZPOPMAX', 'z', '0.5')).toBe(arr('z', 'c', '3'));
+    expect(r2('BZPOPMIN', 'nokey', '0')).toBe('*-1\r\n');
+    expect(r2('BZPOPMIN', 'str', 'z', '0')).toBe(WRONGTYPE);
+    expect(r2('BZPOPMIN', 'z', '-1')).toBe('-ERR timeout is negative\r\n');
+    expect(r2('BZPOPMIN', 'z', 'x')).toBe('-ERR timeout is not a float or out of range\r\n');
+    r2('ZADD', 'z', '5', 'e');
+    expect(r2('BZMPOP', '0', '2', 'nokey', 'z', 'MAX', 'COUNT', '5')).toBe(`*2\r\n${bulk('z')}*2\r\n*2\r\n${bulk('e')}${bulk('5')}*2\r\n${bulk('b')}${bulk('2')}`);
+    expect(r2('EXISTS', 'z')).toBe(int(0));
+    expect(r2('BZMPOP', '0', '1', 'z', 'MIN')).toBe('*-1\r\n');
+    expect(r2('BZMPOP', '0', '0', 'z', 'MIN')).toBe('-ERR numkeys should be greater than 0\r\n');
+    expect(r2('BZMPOP', 'x', '1', 'z', 'MIN')).toBe('-ERR timeout is not a float or out of range\r\n');
+    const r3 = session(3);
+    r3('ZADD', 'z', '1.5', 'a');
+    expect(r3('BZPOPMIN', 'z', '0')).toBe(`*3\r\n${bulk('z')}${bulk('a')},1.5\r\n`);
+    expect(r3('BZPOPMIN', 'z', '0')).toBe('_\r\n');
+  });
+});
+
 describe('ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD', () => {
   test('weights, aggregates, plain sets as sources scoring 1', () => {
     const r = session();

@@ -15,6 +15,11 @@ import { doubleReply, formatDouble, parseDouble, parseRangeDouble } from './doub
 import { globMatch } from './glob.js';
 import { INVALID_CURSOR, parseScanArgs, parseScanCursor } from './scan-args.js';
 import { tunable } from './config.js';
+import { logEffect } from './propagate.js';
+import { parseTimeout } from './lists.js';
+import { arrayElements, stringValue } from '../protocol/reply-framer.js';
+import type { AnyReply } from '../protocol/resp.js';
+import type { Store } from '../store/store.js';
 
 const NOT_FLOAT = r.error('ERR value is not a valid float');
 const MIN_MAX_NOT_FLOAT = r.error('ERR min or max is not a float');
@@ -861,4 +866,113 @@ export const zscan: Handler = (ctx, argv) => {
   const flat: string[] = [];
   for (const n of nodes) if (args.match === null || globMatch(args.match, n.member)) flat.push(n.member, formatDouble(n.score));
   return r.prefixed(r.arrayHeader(2) + r.bulk(String(next)), r.valuesArray(flat, ctx.proto));
+};
+
+// ---------------------------------------------------------------------------
+// BZPOPMIN, BZPOPMAX, BZMPOP: cluster/blocking.ts makes them wait on their
+// keys' owner; these run them when they can pop (or, in MULTI, at once), and
+// log what they took as the ZPOPMIN/ZPOPMAX it was, as Redis propagates them.
+
+/** What a blocking sorted-set pop waits for, as parseBlocking gives it for lists; or Redis's error reply. */
+export function parseZBlocking(argv: readonly string[]): { keys: string[]; allKeys: string[]; timeoutMs: number } | string {
+  if (argv[0]!.toLowerCase() === 'bzmpop') {
+    // bzmpop timeout numkeys key… MIN|MAX [COUNT n]: the timeout is read last (zmpopGenericCommand).
+    const args = parseMpop(argv, 2);
+    if (typeof args === 'string') return args;
+    const t = parseTimeout(argv[1]!);
+    if (typeof t === 'string') return t;
+    return { keys: args.keys, allKeys: args.keys, timeoutMs: t };
+  }
+  const t = parseTimeout(argv[argv.length - 1]!);
+  if (typeof t === 'string') return t;
+  const keys = argv.slice(1, -1);
+  return { keys, allKeys: keys, timeoutMs: t };
+}
+
+/** True when a blocking sorted-set pop finds nothing to pop and no wrong type: it waits. */
+export function zWouldBlock(store: Store, keys: readonly string[]): boolean {
+  for (const key of keys) {
+    const v = store.get(key);
+    if (v === undefined) continue;
+    if (!(v instanceof ZSetValue) || v.size > 0) return false;
+  }
+  return true;
+}
+
+/** The command that serves a waiter from `key`, the key found ready: its own argv narrowed to it. */
+export function zServingArgv(argv: readonly string[], key: string): string[] {
+  if (argv[0]!.toLowerCase() !== 'bzmpop') return [argv[0]!, key, '0'];
+  const args = parseMpop(argv, 2) as { max: boolean; count: number };
+  return [argv[0]!, '0', '1', key, args.max ? 'MAX' : 'MIN', 'COUNT', String(args.count)];
+}
+
+/** What undoes a served pop whose client could not be told (its reply as sent): ZADDs of what it took. */
+export function zPutBack(argv: readonly string[], reply: string): string[] | null {
+  const parts = arrayElements(reply);
+  if (parts === null) return null;
+  const text = (p: AnyReply): string | null => {
+    const s = stringValue(p);
+    if (typeof s === 'string') return s;
+    const d = typeof p === 'string' && p.startsWith(',') ? p.slice(1, -2) : null;
+    return d;
+  };
+  const key = parts[0] === undefined ? null : text(parts[0]);
+  if (key === null) return null;
+  const out = ['ZADD', key];
+  if (argv[0]!.toLowerCase() === 'bzmpop') {
+    for (const pair of arrayElements(parts[1] ?? '') ?? []) {
+      const [m, s] = arrayElements(pair) ?? [];
+      const member = m === undefined ? null : text(m);
+      const score = s === undefined ? null : text(s);
+      if (member === null || score === null) return null;
+      out.push(score, member);
+    }
+  } else {
+    const member = parts[1] === undefined ? null : text(parts[1]);
+    const score = parts[2] === undefined ? null : text(parts[2]);
+    if (member === null || score === null) return null;
+    out.push(score, member);
+  }
+  return out.length > 2 ? out : null;
+}
+
+/** BZPOPMIN/BZPOPMAX run now: [key, member, score] from the first non-empty sorted set, logged as ZPOPMIN/ZPOPMAX; nil when there is none. */
+function bzpop(max: boolean): Handler {
+  return (ctx, argv) => {
+    const t = parseTimeout(argv[argv.length - 1]!);
+    if (typeof t === 'string') return t;
+    for (let i = 1; i < argv.length - 1; i++) {
+      const key = argv[i]!;
+      const z = lookupZset(ctx, key);
+      if (z === undefined) continue;
+      if (z === null) return WRONGTYPE;
+      if (z.size === 0) continue;
+      logEffect(ctx.node.store, [max ? 'ZPOPMAX' : 'ZPOPMIN', key]);
+      const [n] = popNodes(ctx, key, z, 1, max);
+      return r.arrayHeader(3) + r.bulk(key) + r.bulk(n!.member) + doubleReply(n!.score, ctx.proto);
+    }
+    ctx.node.store.log.noChange();
+    return r.nilArray(ctx.proto);
+  };
+}
+
+export const bzpopmin = bzpop(false);
+export const bzpopmax = bzpop(true);
+
+/** BZMPOP run now: ZMPOP's reply, logged as ZPOPMIN/ZPOPMAX key count; nil when every set is empty. */
+export const bzmpop: Handler = (ctx, argv) => {
+  const args = parseMpop(argv, 2);
+  if (typeof args === 'string') return args;
+  const t = parseTimeout(argv[1]!);
+  if (typeof t === 'string') return t;
+  for (const key of args.keys) {
+    const z = lookupZset(ctx, key);
+    if (z === null) return WRONGTYPE;
+    if (z === undefined) continue;
+    const nodes = popNodes(ctx, key, z, args.count, args.max);
+    logEffect(ctx.node.store, [args.max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(nodes.length)]);
+    return mpopReply(key, nodes, ctx.proto);
+  }
+  ctx.node.store.log.noChange();
+  return r.nilArray(ctx.proto);
 };
