@@ -17,7 +17,7 @@ import { newClientState, type ClientState, type ReplicaClient } from './commands
 import type { ReplicaSink } from './replication/primary.js';
 import { execute, type PipelineHost } from './pipeline.js';
 import { hostOf } from './oplog.js';
-import { fansOut, isMultiStep } from './cluster/routing-stage.js';
+import { fansOut, isBlockedWait, isMultiStep } from './cluster/routing-stage.js';
 import { dropSubscriptions, isSubscribed } from './commands/pubsub.js';
 
 export interface ConnectionHost extends PipelineHost {
@@ -72,6 +72,8 @@ export class Connection {
   private head = 0;
   /** Requests (and a protocol error) that wait for a multi-step command; null when none is running. */
   private held: Array<() => void> | null = null;
+  /** What holds them is a blocked command (BLPOP…): the socket is still read, up to a bound, so the client's close is seen. */
+  private heldByWait = false;
   /** The head of `held` waits for every earlier reply, not for one command. */
   private waitingForQuiet = false;
   private shuttingDown = false;
@@ -202,7 +204,8 @@ export class Connection {
    * by other nodes; otherwise lets TCP hold the client back.
    */
   private updateReading(): void {
-    const read = !this.closing && !this.yielding && !this.decoder.paused && this.held === null && (this.state.peer !== null || this.slots.length - this.head < OWED_WINDOW);
+    const held = this.held !== null && !(this.heldByWait && this.held.length < OWED_WINDOW);
+    const read = !this.closing && !this.yielding && !this.decoder.paused && !held && (this.state.peer !== null || this.slots.length - this.head < OWED_WINDOW);
     if (read === !this.readingPaused || this.socket.destroyed) return;
     this.readingPaused = !read;
     if (read) this.socket.resume();
@@ -211,8 +214,10 @@ export class Connection {
 
   /** Does `step` now, or after the multi-step command that holds this client's later requests. */
   private inOrder(step: () => void): void {
-    if (this.held !== null) this.held.push(step);
-    else step();
+    if (this.held !== null) {
+      this.held.push(step);
+      if (this.heldByWait && this.held.length === OWED_WINDOW) this.updateReading();
+    } else step();
   }
 
   /**
@@ -258,6 +263,7 @@ export class Connection {
       );
       // Links between nodes carry many clients' requests: only a client's own stream waits.
       if (this.state.peer === null && isMultiStep(result)) {
+        this.heldByWait = isBlockedWait(result);
         this.hold([]);
         const release = (): void => this.release();
         result.then(release, release);
@@ -284,6 +290,7 @@ export class Connection {
   private release(): void {
     const waiting = this.held ?? [];
     this.held = null;
+    this.heldByWait = false;
     for (let i = 0; i < waiting.length; i++) {
       if (this.held !== null) {
         (this.held as Array<() => void>).push(...waiting.slice(i));

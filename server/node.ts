@@ -379,6 +379,16 @@ export class KvNode implements ConnectionHost {
     this.stats.netOut += outBytes;
   }
 
+  /**
+   * A client that closes its end (EOF, or its process killed) stops waiting in
+   * BLPOP and the like, as Redis frees a client at EOF: the wait would
+   * otherwise hold its half-open connection, and its place in the queue, for ever.
+   */
+  private endsWait(conn: Connection): Connection {
+    conn.socket.once('end', () => this.blocking.clientClosed(conn.state));
+    return conn;
+  }
+
   onClose(conn: Connection): void {
     this.connections.delete(conn);
     this.blocking.clientClosed(conn.state);
@@ -505,6 +515,7 @@ export class KvNode implements ConnectionHost {
           kv_commands_forwarded: c.forwarded,
           kv_commands_received: c.received,
           ...this.migration.info(),
+          kv_blocked_for_peers: this.blocking.waitingForPeers,
         };
         for (const link of this.links.values()) {
           const since = link.state === 'down' ? `,down_since=${Math.floor(link.downSince / 1000)}` : '';
@@ -579,7 +590,7 @@ export class KvNode implements ConnectionHost {
     this.stats.connections++;
     const { clients, linkedPeers } = this.census();
     if (clients < this.setting('maxclients')) {
-      this.connections.add(new Connection(socket, this.nextClientId++, this));
+      this.connections.add(this.endsWait(new Connection(socket, this.nextClientId++, this)));
       return;
     }
     // Full. A peer's link is still let in: its first bytes are KV.HELLO, which
@@ -603,7 +614,7 @@ export class KvNode implements ConnectionHost {
       if (!opensWithHello(first)) return refuse();
       socket.pause();
       socket.unshift(first);
-      const conn = new Connection(socket, this.nextClientId++, this);
+      const conn = this.endsWait(new Connection(socket, this.nextClientId++, this));
       this.connections.add(conn);
       socket.resume();
     });

@@ -139,7 +139,12 @@ export class BlockedClients {
     return this.byClient.size;
   }
 
-  /** A blocking command, or CLIENT UNBLOCK, from the routing stage. */
+  /** INFO cluster's kv_blocked_for_peers: other nodes' clients waiting here. */
+  get waitingForPeers(): number {
+    return this.remoteWaiters.size;
+  }
+
+  /** A blocking command from the routing stage. */
   dispatch(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
     const args = parseBlocking(argv);
     if (typeof args === 'string') return args;

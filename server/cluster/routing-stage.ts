@@ -51,8 +51,19 @@ function inSteps(p: Promise<r.AnyReply>): Promise<r.AnyReply> {
   return p;
 }
 
+/** Replies of blocked clients (BLPOP…): their connection is still read, so that their close is seen. */
+const blockedWaits = new WeakSet<Promise<r.AnyReply>>();
+
 /** A reply its client waits for before anything else of its runs (a blocked BLPOP: Redis runs nothing else for a blocked client). */
-export const holdsClient = inSteps;
+export function holdsClient(p: Promise<r.AnyReply>): Promise<r.AnyReply> {
+  blockedWaits.add(p);
+  return inSteps(p);
+}
+
+/** True for a blocked client's reply: hold its later requests, but keep reading (Redis reads a blocked client, and frees it at EOF). */
+export function isBlockedWait(reply: MaybeAsync): boolean {
+  return reply instanceof Promise && blockedWaits.has(reply);
+}
 
 /** True when `reply` is still in progress over several steps: run nothing else for its client until it settles. */
 export function isMultiStep(reply: MaybeAsync): boolean {
