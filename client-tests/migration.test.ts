@@ -395,7 +395,7 @@ describe('the two nodes reload apart', () => {
   // One SIGHUP after the other, by hand or by a script, leaves a window in which
   // the two tables disagree about g-m: clients must not see it either way.
   for (const first of ['foo', 'bar'] as const) {
-    test(`${first} (the ${first === 'foo' ? 'source' : 'target'}) re-reads the file 1.5 s before the other`, async () => {
+    test(`${first} (the ${first === 'foo' ? 'source' : 'target'}) re-reads the file 3 s before the other`, async () => {
       const c = new Cluster();
       await c.addNode('foo');
       await c.addNode('bar');
@@ -413,7 +413,7 @@ describe('the two nodes reload apart', () => {
       c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
       c.write();
       await reload(c, [first]);
-      await sleep(1500);
+      await sleep(3000);
       await reload(c, [first === 'foo' ? 'bar' : 'foo']);
       const done = await waitMoved(c, 'g-m', 'foo', 'bar', 40_000);
       await sleep(500);
