@@ -132,7 +132,7 @@ describe('events of writes', () => {
     expect(s.events()).toEqual(['__keyevent@0__:expired foo']);
   });
 
-  test('every event also goes to the peers, but not a replica\'s repeat of its primary\'s; nothing with no classes set', () => {
+  test('every event also goes to the peers, but not a replica\'s repeat of its primary\'s nor a migration\'s; nothing with no classes set', () => {
     const s = session('KE$');
     const sent: string[] = [];
     pubsubOf(s.ctx.node).toPeers = (ch, m) => sent.push(`${ch} ${m}`);
@@ -141,6 +141,8 @@ describe('events of writes', () => {
     // A replica's writes from its primary's stream: the primary published them already.
     const replicated = { ...s.ctx, client: { ...s.ctx.client, fromPrimary: true } };
     expect(keyEventsOf(replicated, lookupCommand('set')!, ['SET', 'k', 'x'])).toBeNull();
+    // Nor the RESTOREs and DELs of a key moving to another node.
+    expect(keyEventsOf({ ...s.ctx, path: ['migration'] }, lookupCommand('del')!, ['DEL', 'k'])).toBeNull();
     setEventClasses(s.ctx.node, '');
     s.run('SET', 'k', 'w');
     expect(sent).toHaveLength(2);

@@ -182,7 +182,8 @@ export interface PendingEvents {
 export function keyEventsOf(ctx: Ctx, spec: CommandSpec, argv: readonly string[]): PendingEvents | null {
   if (notifying === 0) return null;
   // A replica applying its primary's stream: the primary, a node too, already told every node.
-  if (ctx.client.fromPrimary) return null;
+  // A key moving between nodes (cluster/migration.ts) is neither deleted nor new to the cluster.
+  if (ctx.client.fromPrimary || ctx.path[0] === 'migration') return null;
   const node = ctx.node;
   const flags = FLAGS.get(node) ?? 0;
   if (flags === 0) return null;
