@@ -718,6 +718,15 @@ describe('commands over several keys while their range moves', () => {
   }, 60_000);
 });
 
+/** Waits until `node` holds `key` itself (the move brought it), for up to `timeoutMs`. */
+async function waitOn(c: Cluster, node: string, key: string, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while ((await localKeys(c.port(node), key)).length === 0) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${key} not on ${node} after ${timeoutMs} ms; INFO on foo: ${await migrationInfo(c.port('foo'))}`);
+    await sleep(20);
+  }
+}
+
 describe('a key that leaves the target and comes back during the move', () => {
   // Moved to bar, deleted there, then set again through bar: bar does not hold
   // it, so the SET is created on foo (the source), which must send it on. bar
@@ -740,10 +749,7 @@ describe('a key that leaves the target and comes back during the move', () => {
     c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
     c.write();
     await hangUp(c, ['foo', 'bar']);
-    for (let i = 0; (await localKeys(c.port('bar'), 'gk')).length === 0; i++) {
-      expect(i, 'gk never reached bar').toBeLessThan(200);
-      await sleep(20);
-    }
+    await waitOn(c, 'bar', 'gk', 15_000);
     expect(show(await foo.call(5000, 'DEL', 'gk'))).toBe(':1');
     expect(show(await bar.call(5000, 'SET', 'gk', 'v2'))).toBe('+OK');
     expect(show(await foo.call(5000, 'GET', 'gk'))).toBe('"v2"');
@@ -779,10 +785,7 @@ describe('one key moved, another of its range not yet', () => {
       c.routes = ['a-f foo', 'g-m bar', 'n-z bar'];
       c.write();
       await hangUp(c, ['foo', 'bar']);
-      for (let i = 0; (await localKeys(c.port('bar'), 'ia')).length === 0; i++) {
-        expect(i, 'ia never reached bar').toBeLessThan(200);
-        await sleep(20);
-      }
+      await waitOn(c, 'bar', 'ia', 15_000);
       expect(await localKeys(c.port('foo'), 'kz'), 'kz still on foo').toEqual(['kz']);
       const via = await connect(c.port(entry));
       const other = await connect(c.port(entry === 'foo' ? 'bar' : 'foo'));
