@@ -372,12 +372,65 @@ describeWithRedis('lists against redis-server', () => {
     }
   });
 
+  test('LMOVE, RPOPLPUSH, BLMOVE and BRPOPLPUSH between lists on two nodes answer as redis-server does', async () => {
+    // a1, a2 live on foo, q1, q2 on bar: every move crosses, entered through either node.
+    for (const entry of ['foo', 'bar']) {
+      const d = await Differential.open(redis.port, two.ports[entry]!, entry === 'foo' ? 2 : 3);
+      d.label = `through ${entry}`;
+      try {
+        await d.run(['FLUSHALL']);
+        await d.steps([
+          ['RPUSH', 'a1', 'x', 'y', 'z'],
+          ['LMOVE', 'a1', 'q1', 'LEFT', 'RIGHT'],
+          ['LMOVE', 'a1', 'q1', 'RIGHT', 'LEFT'],
+          ['RPOPLPUSH', 'q1', 'a2'],
+          ['LMOVE', 'nokey', 'q1', 'LEFT', 'LEFT'],
+          ['LMOVE', 'a1', 'q1', 'UP', 'LEFT'],
+          ['SET', 'qs', 'v'],
+          ['SET', 'as', 'v'],
+          ['LMOVE', 'a1', 'qs', 'LEFT', 'LEFT'],
+          ['LMOVE', 'nokey', 'qs', 'LEFT', 'LEFT'],
+          ['LMOVE', 'as', 'q1', 'LEFT', 'LEFT'],
+          ['RPOPLPUSH', 'as', 'qs'],
+          ['BLMOVE', 'a1', 'q2', 'LEFT', 'LEFT', '0'],
+          ['BRPOPLPUSH', 'q1', 'a2', '0'],
+          ['BLMOVE', 'a2', 'qs', 'LEFT', 'LEFT', '0'],
+          ['BLMOVE', 'as', 'q2', 'LEFT', 'LEFT', '0'],
+          ['BLMOVE', 'nokey', 'q2', 'LEFT', 'LEFT', '0.01'],
+          ['BRPOPLPUSH', 'a9', 'q9', '0.01'],
+          ['LRANGE', 'a1', '0', '-1'],
+          ['LRANGE', 'a2', '0', '-1'],
+          ['LRANGE', 'q1', '0', '-1'],
+          ['LRANGE', 'q2', '0', '-1'],
+        ]);
+        // Blocked on one node, pushed to from the other; a destination of the wrong type refuses it, the element goes back.
+        const blocker = await Differential.open(redis.port, two.ports[entry]!, 2);
+        try {
+          sendBoth(blocker, ['BLMOVE', 'a3', 'q3', 'RIGHT', 'LEFT', '0']);
+          await Promise.all([blockedClients(redis.port, 1), blockedClients(two.ports[entry]!, 1)]);
+          await d.run(['RPUSH', 'a3', 'one', 'two']);
+          await readBoth(blocker, 'BLMOVE a3 q3 across nodes');
+          await d.steps([['LRANGE', 'a3', '0', '-1'], ['LRANGE', 'q3', '0', '-1'], ['SET', 'q4', 'v']]);
+          sendBoth(blocker, ['BRPOPLPUSH', 'a4', 'q4', '0']);
+          await Promise.all([blockedClients(redis.port, 1), blockedClients(two.ports[entry]!, 1)]);
+          await d.run(['RPUSH', 'a4', 'a', 'b', 'c']);
+          await readBoth(blocker, 'BRPOPLPUSH into a string across nodes');
+          await d.run(['LRANGE', 'a4', '0', '-1']);
+          expect(blocker.mismatches).toEqual([]);
+        } finally {
+          blocker.close();
+        }
+        expect(d.mismatches).toEqual([]);
+      } finally {
+        d.close();
+      }
+    }
+  }, 30_000);
+
   test('keys on two nodes: blocking and multi-key list commands are refused by name', async () => {
     const c = await RawClient.connect(two.ports['foo']!);
     try {
       expect(await c.command('BLPOP', 'a', 'z', '0')).toBe("-ERR keys of 'blpop' live on different nodes (foo, bar); a blocking command needs all its keys on one node\r\n");
-      expect(await c.command('BLMOVE', 'z', 'a', 'LEFT', 'LEFT', '0')).toBe("-ERR keys of 'blmove' live on different nodes (bar, foo); a blocking command needs all its keys on one node\r\n");
-      expect(await c.command('LMOVE', 'z', 'a', 'LEFT', 'LEFT')).toBe("-ERR keys of 'lmove' live on different nodes (bar, foo); this command needs them on one\r\n");
       expect(await c.command('LMPOP', '2', 'a', 'z', 'LEFT')).toBe("-ERR keys of 'lmpop' live on different nodes (foo, bar); this command needs them on one\r\n");
       // Argument errors come first, as Redis checks them before any key.
       expect(await c.command('BLPOP', 'a', 'z', '-1')).toBe('-ERR timeout is negative\r\n');

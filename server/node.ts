@@ -91,6 +91,7 @@ export class KvNode implements ConnectionHost {
       links: this.links,
       owner: (ctx, key) => this.routing.owner(ctx, key),
       runHere: (ctx, spec, argv) => this.routing.runHere(ctx, spec, argv),
+      runOn: (ctx, node, argv) => (node === this.name ? Promise.resolve(this.routing.runHere(ctx, lookupCommand(argv[0]!)!, argv)) : this.routing.forward(ctx, node, argv)),
       forwardTimeoutMs: () => this.setting('forward-timeout'),
       log: (msg) => this.log(msg),
     });

@@ -41,6 +41,7 @@ function setup(self: string, owner: string): { blocking: BlockedClients; node: T
     links,
     owner: () => owner,
     runHere: (ctx, spec, argv) => spec.run!(ctx, argv),
+    runOn: (ctx, _node, argv) => Promise.resolve(lookupCommand(argv[0]!)!.run!(ctx, argv)),
     forwardTimeoutMs: () => 1000,
     log: () => {},
   });

@@ -31,6 +31,7 @@ import { arrayElements, isErrorReply, stringValue } from '../protocol/reply-fram
 import { QuickList } from '../store/quicklist.js';
 import type { Store } from '../store/store.js';
 import type { PeerLink } from './peer-link.js';
+import { moveAcross, moveEnds, pushPopped } from './list-move.js';
 import { holdsClient, type MaybeAsync } from './routing-stage.js';
 
 export interface BlockingHost {
@@ -41,6 +42,8 @@ export interface BlockingHost {
   owner(ctx: Ctx, key: string): string | { error: r.Reply };
   /** The routing stage's door for commands on this node's keys. */
   runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync;
+  /** A command on `node`'s keys: run here, or forwarded there. */
+  runOn(ctx: Ctx, node: string, argv: string[]): Promise<r.AnyReply>;
   /** forward-timeout, ms. */
   forwardTimeoutMs(): number;
   log(msg: string): void;
@@ -153,12 +156,49 @@ export class BlockedClients {
       const o = this.host.owner(ctx, key);
       if (typeof o !== 'string') return o.error;
       if (target !== null && o !== target) {
+        if (spec.name === 'blmove' || spec.name === 'brpoplpush') return this.moveAcross(ctx, argv, args, target, o);
         return r.error(`ERR keys of '${spec.name}' live on different nodes (${target}, ${o}); a blocking command needs all its keys on one node`);
       }
       target = o;
     }
     if (target === null || target === this.host.self) return this.blockHere(ctx, spec, argv, args);
     return this.blockThere(ctx, target, argv, args);
+  }
+
+  /**
+   * BLMOVE or BRPOPLPUSH whose destination lives on another node than its
+   * source: a BLPOP/BRPOP of the source where it lives, then the element is
+   * pushed on the destination's node (list-move.ts; back to the source if refused).
+   */
+  private moveAcross(ctx: Ctx, argv: string[], args: BlockingArgs, srcNode: string, dstNode: string): MaybeAsync {
+    const { from, to } = moveEnds(argv) as { from: 'LEFT' | 'RIGHT'; to: 'LEFT' | 'RIGHT' };
+    const popArgv = [from === 'LEFT' ? 'BLPOP' : 'BRPOP', argv[1]!, argv[argv.length - 1]!];
+    const popSpec = lookupCommand(popArgv[0]!)!;
+    const popArgs: BlockingArgs = { keys: [argv[1]!], allKeys: [argv[1]!], timeoutMs: args.timeoutMs };
+    const popped = srcNode === this.host.self ? this.blockHere(ctx, popSpec, popArgv, popArgs) : this.blockThere(ctx, srcNode, popArgv, popArgs);
+    const runOn = (node: string, cmd: string[]): Promise<r.AnyReply> => this.host.runOn(ctx, node, cmd);
+    return holdsClient(
+      Promise.resolve(popped).then((reply) => {
+        const parts = arrayElements(reply);
+        const value = parts !== null && parts.length === 2 ? stringValue(parts[1]!) : null;
+        // Timed out (a null array), or an error (the source holds another type).
+        if (typeof value !== 'string') return reply;
+        return pushPopped(runOn, value, { node: srcNode, key: argv[1]! }, { node: dstNode, key: argv[2]! }, from, to);
+      }),
+    );
+  }
+
+  /** LMOVE and RPOPLPUSH: where both lists live on one node, there; across nodes, in steps (list-move.ts). */
+  listMove(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
+    const ends = moveEnds(argv);
+    if (typeof ends === 'string') return ends;
+    const src = this.host.owner(ctx, argv[1]!);
+    if (typeof src !== 'string') return src.error;
+    const dst = this.host.owner(ctx, argv[2]!);
+    if (typeof dst !== 'string') return dst.error;
+    if (src === dst) return src === this.host.self ? this.host.runHere(ctx, spec, argv) : this.host.runOn(ctx, src, argv);
+    const runOn = (node: string, cmd: string[]): Promise<r.AnyReply> => this.host.runOn(ctx, node, cmd);
+    return holdsClient(moveAcross(runOn, { node: src, key: argv[1]! }, { node: dst, key: argv[2]! }, ends.from, ends.to, ctx.proto));
   }
 
   // ---- on the owner ----

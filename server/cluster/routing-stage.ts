@@ -151,6 +151,8 @@ export class RoutingStage {
         return this.watch(ctx, spec, argv);
       case 'wait':
         return this.wait(ctx, spec, argv);
+      case 'list-move':
+        return this.blocking!.listMove(ctx, spec, argv);
       case 'blocking':
         return this.blocking!.dispatch(ctx, spec, argv);
       case 'pubsub':

@@ -19,7 +19,7 @@ describe('the command table', () => {
 
   test('keyed commands declare where their keys are; keyless ones do not route by key', () => {
     for (const c of COMMANDS) {
-      const keyedRouting = ['keyed', 'split-concat', 'split-sum', 'split-ok', 'msetnx', 'rename', 'watch', 'blocking'].includes(c.routing);
+      const keyedRouting = ['keyed', 'split-concat', 'split-sum', 'split-ok', 'msetnx', 'rename', 'watch', 'blocking', 'list-move'].includes(c.routing);
       expect([c.name, keyedRouting]).toEqual([c.name, c.keys !== null]);
       // Counted keys (ZUNION numkeys key…) may have no fixed key: Redis's legacy triple is then 0 0 0.
       if (c.keys && c.keys.numkeys === undefined) {

@@ -102,8 +102,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'lrem', arity: 4, flags: ['write'], keys: ONE_KEY, run: lists.lrem, summary: 'Remove elements from a list' },
     { name: 'lpop', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: lists.lpop, summary: 'Remove and get the first elements in a list' },
     { name: 'rpop', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, run: lists.rpop, summary: 'Remove and get the last elements in a list' },
-    { name: 'lmove', arity: 5, flags: ['write', 'denyoom'], keys: TWO_KEYS, run: lists.lmove, summary: 'Pop an element from a list, push it to another list and return it', since: '6.2.0' },
-    { name: 'rpoplpush', arity: 3, flags: ['write', 'denyoom'], keys: TWO_KEYS, run: lists.rpoplpush, summary: 'Remove the last element in a list, prepend it to another list and return it', since: '1.2.0' },
+    { name: 'lmove', arity: 5, flags: ['write', 'denyoom'], keys: TWO_KEYS, routing: 'list-move', run: lists.lmove, summary: 'Pop an element from a list, push it to another list and return it', since: '6.2.0' },
+    { name: 'rpoplpush', arity: 3, flags: ['write', 'denyoom'], keys: TWO_KEYS, routing: 'list-move', run: lists.rpoplpush, summary: 'Remove the last element in a list, prepend it to another list and return it', since: '1.2.0' },
     { name: 'lmpop', arity: -4, flags: ['write'], keys: COUNTED_KEYS, run: lists.lmpop, summary: 'Pop elements from a list', since: '7.0.0' },
     // Blocking: they wait on their keys' owner (cluster/blocking.ts), which runs these when it can pop.
     { name: 'blpop', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: { first: 1, last: -2, step: 1 }, routing: 'blocking', run: lists.blpop, summary: 'Remove and get the first element in a list, or block until one is available' },

@@ -206,8 +206,9 @@ export interface KeySpec {
  * - 'transaction': EXEC, which runs the queued commands where their keys live;
  * - 'watch': WATCH, which asks each key's owner for the key's version;
  * - 'pubsub': PUBLISH and PUBSUB, which reach every node's subscribers (cluster/pubsub-fanout.ts);
- * - 'blocking': BLPOP and the other blocking pops, and CLIENT UNBLOCK, which wait on the
- *   keys' owner without holding a link (cluster/blocking.ts).
+ * - 'blocking': BLPOP and the other blocking pops, which wait on the keys' owner without
+ *   holding a link (cluster/blocking.ts);
+ * - 'list-move': LMOVE and RPOPLPUSH, whose two lists may live on two nodes (cluster/list-move.ts).
  */
 export type Routing =
   | 'local'
@@ -226,7 +227,8 @@ export type Routing =
   | 'watch'
   | 'wait'
   | 'pubsub'
-  | 'blocking';
+  | 'blocking'
+  | 'list-move';
 
 export interface CommandSpec {
   /** Lower case, as COMMAND shows it. */
