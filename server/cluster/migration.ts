@@ -48,7 +48,15 @@ export interface MigrationHost {
 /** Bytes of values per batch, past which a batch is sent even if it has fewer keys. */
 const BATCH_BYTES = 1024 * 1024;
 /** Batches on their way to one target at a time. */
-const BATCHES_IN_FLIGHT = 4;
+const BATCHES_IN_FLIGHT = 2;
+/**
+ * Batches share the link with forwarded client requests, which wait behind
+ * them: a batch whose round trip passes SLOW_MS halves the next batches (down
+ * to MIN_BATCH keys), one under FAST_MS doubles them (up to migrate-batch-keys).
+ */
+const SLOW_MS = 50;
+const FAST_MS = 10;
+const MIN_BATCH = 8;
 /** How long a target that refused or failed is left alone. */
 const RETRY_MS = 500;
 /** How often progress is logged during a long move, and importers re-check their sources. */
@@ -91,6 +99,8 @@ interface Outgoing {
   finishing: boolean;
   /** The store was scanned again since the queue emptied. */
   scanned: boolean;
+  /** Keys per batch now, adapted to the target's round trips. */
+  window: number;
 }
 
 export class Migration {
@@ -152,7 +162,11 @@ export class Migration {
   whereIs(key: string, tableOwner: string, sender: string | undefined): string | null {
     // A key the target may or may not have (its batch failed, or this node restarted
     // mid-move) is sent again before the request, which then follows it.
-    if (this.resendFirst.size !== 0 && this.resendFirst.has(key)) this.shipNow([key]);
+    if (this.resendFirst.size !== 0 && this.resendFirst.has(key)) {
+      this.shipNow([key]);
+      // Not served here before it went again, even when it cannot go yet (the target is down).
+      return this.inFlight.get(key) ?? tableOwner;
+    }
     const dest = this.inFlight.get(key);
     if (dest !== undefined) return dest;
     if (this.host.store.has(key)) return this.host.self;
@@ -222,6 +236,8 @@ export class Migration {
     this.tick();
     // Links still connecting ask when they are up (linkUp); a request sent now
     // to a peer that is not up yet would only put its link into backoff.
+    // Answers from before the scan (links up while the AOF loaded) knew nothing of what moves: ask again.
+    this.answered.clear();
     for (const [peer, link] of this.host.links) if (link.state === 'up') this.askSource(peer, true);
     this.starting = true;
     const deadline = Date.now() + waitMs;
@@ -257,7 +273,7 @@ export class Migration {
     let t = this.targets.get(dest);
     if (t === undefined) {
       const now = Date.now();
-      t = { queue: new Set(), batches: 0, moved: 0, startedAt: now, retryAt: 0, lastLog: now, finishing: false, scanned: false };
+      t = { queue: new Set(), batches: 0, moved: 0, startedAt: now, retryAt: 0, lastLog: now, finishing: false, scanned: false, window: 32 };
       this.targets.set(dest, t);
     }
     return t;
@@ -312,6 +328,9 @@ export class Migration {
       if (parts === undefined || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') return;
       const owned = new Set(bytesFromWire(parts[0]));
       const moving = bytesFromWire(parts[1]);
+      // What it owns of the ranges moving there, it takes.
+      for (const [b, dest] of this.outgoing) if (dest === src && owned.has(b)) this.accepted.add(b);
+      this.acceptedNow(src);
       const mine = ownersByByte(this.host.table());
       for (const [b, from] of this.importing) if (from === src && !owned.has(b) && !moving.includes(b)) this.importing.delete(b);
       for (const b of moving) if (mine[b] === this.host.self) this.importing.set(b, src);
@@ -336,6 +355,7 @@ export class Migration {
         if (owned.has(b)) this.accepted.add(b);
         else this.accepted.delete(b);
       }
+      this.acceptedNow(from);
       return '';
     }
     const owners = ownersByByte(this.host.table());
@@ -362,6 +382,15 @@ export class Migration {
     const s = stringValue(reply);
     if (typeof s !== 'string' || isErrorReply(reply)) return;
     for (const b of bytesFromWire(s)) if (this.outgoing.get(b) === dest) this.accepted.add(b);
+    this.acceptedNow(dest);
+  }
+
+  /** `dest` may take ranges now: what waited for it goes. */
+  private acceptedNow(dest: string): void {
+    const t = this.targets.get(dest);
+    if (t === undefined) return;
+    t.retryAt = 0;
+    this.tick();
   }
 
   /**
@@ -436,7 +465,14 @@ export class Migration {
           waiting = true;
           break;
         }
-        this.sendBatch(dest, t, Math.min(allowed, this.host.setting('migrate-batch-keys') || 256));
+        if (!this.sendBatch(dest, t, Math.min(allowed, t.window, this.host.setting('migrate-batch-keys') || 256))) {
+          // Nothing can go yet (the target has not said it owns these ranges): ask it
+          // again (its answer to "start" says what it takes), and wait.
+          this.announce(dest);
+          t.retryAt = now + RETRY_MS;
+          waiting = true;
+          break;
+        }
       }
       if (t.queue.size === 0 && t.batches === 0 && !t.finishing) this.finish(dest, t);
     }
@@ -449,15 +485,19 @@ export class Migration {
   }
 
   /** Sends up to `max` keys of `t`'s queue to `dest` (fewer when their values pass BATCH_BYTES). */
-  private sendBatch(dest: string, t: Outgoing, max: number): void {
+  private sendBatch(dest: string, t: Outgoing, max: number): boolean {
     const taken: string[] = [];
+    // Keys of ranges the target does not take yet stay where they are in the queue.
+    let looked = 0;
     for (const key of t.queue) {
-      if (taken.length >= max) break;
-      taken.push(key);
+      if (taken.length >= max || looked++ >= 16 * max) break;
+      if (this.accepted.has(key.charCodeAt(0))) taken.push(key);
     }
     for (const key of taken) t.queue.delete(key);
+    const before = t.batches;
     const rest = this.ship(dest, t, taken);
     for (const key of rest) t.queue.add(key);
+    return t.batches !== before || rest.length < taken.length;
   }
 
   /**
@@ -494,10 +534,16 @@ export class Migration {
     const owners = ownersByByte(this.host.table());
     const argv = ['KV.IMPORT', this.host.self];
     const sent: string[] = [];
+    // Keys of ranges the target has not said it owns wait: it would refuse them.
+    const later: string[] = [];
     let bytes = 0;
     let i = 0;
     for (; i < keys.length && bytes < BATCH_BYTES; i++) {
       const key = keys[i]!;
+      if (!this.accepted.has(key.charCodeAt(0))) {
+        later.push(key);
+        continue;
+      }
       const owner = owners[key.charCodeAt(0)];
       const value = store.get(key);
       if (value === undefined || owner === this.host.self || owner === null || owner === undefined) {
@@ -520,12 +566,20 @@ export class Migration {
       this.inFlight.set(key, dest);
       this.resendFirst.delete(key);
     }
-    const rest = keys.slice(i);
+    const rest = later.length === 0 ? keys.slice(i) : [...later, ...keys.slice(i)];
     if (sent.length === 0) return rest;
     if (this.host.setting('migrate-keys-per-second') > 0) this.allowance -= sent.length;
     t.batches++;
-    if (link === undefined) this.batchDone(dest, t, sent, r.error(`ERR no link to node ${dest}`));
-    else link.send(argv, (reply) => this.batchDone(dest, t, sent, reply));
+    const sentAt = Date.now();
+    const done = (reply: r.AnyReply): void => {
+      const rtt = Date.now() - sentAt;
+      const most = this.host.setting('migrate-batch-keys') || 256;
+      if (rtt > SLOW_MS) t.window = Math.max(MIN_BATCH, t.window >> 1);
+      else if (rtt < FAST_MS && sent.length >= t.window) t.window = Math.min(most, t.window * 2);
+      this.batchDone(dest, t, sent, reply);
+    };
+    if (link === undefined) done(r.error(`ERR no link to node ${dest}`));
+    else link.send(argv, done);
     return rest;
   }
 
