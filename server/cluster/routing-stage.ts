@@ -111,10 +111,21 @@ export class RoutingStage {
 
   /** A new table and node list (a reload): routing uses them from the next request on. */
   setView(table: readonly RouteEntry[], nodes: readonly NodeAddress[]): void {
+    const before = this.table;
     this.nodes = nodes;
     this.table = table;
     for (const [oldNode, newNode] of this.replaced) this.table = this.table.map((e) => (e.node === oldNode ? { ...e, node: newNode } : e));
+    // Ranges that changed owner, with the owner they had: see owner().
+    this.previous.clear();
+    for (let b = 0; b < 256; b++) {
+      const key = String.fromCharCode(b);
+      const [was, is] = [ownerOf(before, key), ownerOf(this.table, key)];
+      if ('node' in was && 'node' in is && was.node !== is.node && was.node !== this.self) this.previous.set(b, was.node);
+    }
   }
+
+  /** First bytes whose owner changed at the last reload, with the node that owned them before. */
+  private readonly previous = new Map<number, string>();
 
   /**
    * A replica took over from its primary (a failover): every entry that named
@@ -206,9 +217,8 @@ export class RoutingStage {
 
   /** True when every key of `argv` is this node's by its table (a command without keys runs here too). */
   ownsAll(spec: CommandSpec, argv: readonly string[]): boolean {
-    const k = keyRange(spec, argv);
-    if (k === null) return true;
-    for (let i = k.first; i <= k.last; i += k.step) {
+    if (spec.keys === null) return true;
+    for (const i of keyPositions(spec, argv)) {
       const route = ownerOf(this.table, argv[i]!);
       if ('error' in route || route.node !== this.self) return false;
     }
@@ -257,6 +267,12 @@ export class RoutingStage {
       if (at === this.self) return at;
       // In flight: after its value, over the same link, wherever the request came from.
       if (at !== null) return this.hopTo(ctx, key, at, true);
+    }
+    // A range given to a node that is down (not started yet, or gone): its keys are
+    // still where they were, and that node serves them until they can move.
+    if (this.previous.size !== 0 && this.links.get(route.node)?.state === 'down') {
+      const was = this.previous.get(key.charCodeAt(0));
+      if (was !== undefined && was !== sender && this.links.get(was)?.state === 'up') return this.hopTo(ctx, key, was, false);
     }
     // Back to the node that sent it here, once: it looked here for a key of a
     // range it is taking over, and will serve it itself.
@@ -310,9 +326,12 @@ export class RoutingStage {
     const k = keyRange(spec, argv);
     if (k === null) return this.runHere(ctx, spec, argv);
     // The range rather than keyPositions()'s array: this runs for every request.
+    // Counted keys with a destination before them (ZUNIONSTORE dest 2 a b) are not one range.
+    const positions = spec.keys!.numkeys !== undefined ? keyPositions(spec, argv) : null;
     let target: string | null = null;
-    for (let i = k.first; i <= k.last; i += k.step) {
-      const o = this.owner(ctx, argv[i]!);
+    const count = positions === null ? Math.floor((k.last - k.first) / k.step) + 1 : positions.length;
+    for (let j = 0; j < count; j++) {
+      const o = this.owner(ctx, argv[positions === null ? k.first + j * k.step : positions[j]!]!);
       if (typeof o !== 'string') return o.error;
       if (target !== null && o !== target) {
         // Some keys still here, the others already moved: these go first, and the command after them.
