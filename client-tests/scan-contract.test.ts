@@ -161,7 +161,6 @@ describeWithRedis('SCAN, as Redis documents it', () => {
       const d = await Differential.open(redis.port, t.port(), 2);
       for (const argv of [
         ['SCAN', 'x'],
-        ['SCAN', '-1'],
         ['SCAN', '18446744073709551616'],
         ['SCAN', '0', 'COUNT', '0'],
         ['SCAN', '0', 'COUNT', '-1'],
@@ -174,6 +173,9 @@ describeWithRedis('SCAN, as Redis documents it', () => {
       ]) {
         await d.run(argv);
       }
+      // -1 is a valid cursor to both (strtoull wraps it to 2^64-1): what it finds
+      // depends on each server's own layout, so only its shape is compared.
+      await d.run(['SCAN', '-1'], { kind: 'canon', fn: (reply) => (/^\*2\r\n\$\d+\r\n\d+\r\n\*/.test(reply) ? '<cursor and keys>' : reply) });
       expect(d.mismatches, t.name).toEqual([]);
       d.close();
     }
