@@ -311,7 +311,7 @@ describe('live migration, nodes in their own processes', () => {
     expect(load.count('garbage'), load.summary()).toBe(0);
     // Nothing was killed: clients see nothing of the move, not even an error.
     expect(load.count('errors'), load.summary()).toBe(0);
-    expect(load.writes).toBeGreaterThan(1000);
+    expect(load.writes, "writes during the moves").toBeGreaterThan(300);
     expect(probe.missedCount, probe.summary()).toBe(0);
     expect(probe.errors, probe.summary()).toBe(0);
 
@@ -713,7 +713,7 @@ describe('commands over several keys while their range moves', () => {
       console.log(`after the move, keys like ${first}: ${held.join('; ')}; foo's log: ${c.log('foo').split('\n').slice(-4).join(' / ')}`);
     }
     expect(wrong).toEqual([]);
-    expect(ops).toBeGreaterThan(1000);
+    expect(ops, "commands checked while the range was split").toBeGreaterThan(300);
     await checkEndState(c, null, c.routes, false);
   }, 60_000);
 });
