@@ -16,8 +16,11 @@
 //   "in flight": they are not served here again, only re-sent. The target takes
 //   a key only if it does not have it already (it keeps its own, which is the
 //   newer), so re-sending a batch never goes back in time.
-// - A target that does not own a key by its own table (it has not reloaded yet)
-//   refuses it; the source keeps it, serves it, and tries again later.
+// - Nothing is sent before the target says it owns the range (it has the new
+//   table: its answer to "start", or the "owned" message it sends its peers when
+//   its table changes, ahead of its requests on the same link). Until then the
+//   target sends requests for the range back, and the source serves them. A
+//   target that refuses a key anyway (its table changed again) leaves it here.
 //
 // This module keeps the state and moves the keys; routing-stage.ts asks it where
 // a key is while a move is on.
@@ -141,7 +144,7 @@ export class Migration {
     this.recheck.unref();
   }
 
-  /** True while this node may hold keys that another node owns: routing asks moveTarget() then. */
+  /** True while this node may hold keys that another node owns: routing asks whereIs() then. */
   get moving(): boolean {
     return this.outgoing.size !== 0 || this.inFlight.size !== 0;
   }
