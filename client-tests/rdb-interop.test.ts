@@ -186,9 +186,9 @@ describeWithRedis('RDB interop with Redis 7.0', () => {
     await k.call('CREATE', 'bucket');
     const empty = (await k.callBuffer('DUMP', 'bucket')) as Buffer;
     await expect(r.call('RESTORE', 'bucket', '0', empty)).rejects.toThrow('ERR Bad data format');
-    await r.rpush('list', 'a', 'b');
-    const list = (await r.callBuffer('DUMP', 'list')) as Buffer;
-    await expect(k.call('RESTORE', 'list', '0', list)).rejects.toThrow(/^ERR Bad data format: a list \(RDB type 18\)/);
+    await r.xadd('stream', '*', 'f', 'v');
+    const stream = (await r.callBuffer('DUMP', 'stream')) as Buffer;
+    await expect(k.call('RESTORE', 'stream', '0', stream)).rejects.toThrow(/^ERR Bad data format: a stream \(RDB type 19\)/);
     await expect(k.call('RESTORE', 'x', '0', 'not a payload')).rejects.toThrow('ERR DUMP payload version or checksum are wrong');
   });
 

@@ -586,13 +586,13 @@ describeWithRedis('replication, servers in their own processes', () => {
     console.log(`partial resync ${primaryKind} -> ${replicaKind}: ${i} rounds of writes during the cut; ${primaryAfter.match(/Partial resynchronization request[^\n]*/)?.[0]}`);
   }, 20_000);
 
-  // kv holds strings and hashes of database 0 only: a redis-server primary with
-  // a list, or keys in database 1, cannot be loaded whole. Redis's rule for a
+  // kv holds no streams, and database 0 only: a redis-server primary with
+  // a stream, or keys in database 1, cannot be loaded whole. Redis's rule for a
   // replica whose load failed: no dataset, no history; the link stays down and
   // the next attempt is a full sync again, never a +CONTINUE on the offset of
   // an RDB that was not loaded.
   test.each([
-    ['a list', ['RPUSH', 'list', 'x', 'y']],
+    ['a stream', ['XADD', 'stream', '*', 'f', 'v']],
     ['a key in database 1', ['MOVE', 'str:0', '1']],
   ])('a kv replica whose full sync cannot be loaded (%s) does not carry on as if it had synced', async (_what, extra) => {
     const redis = await startRedisServer(['--repl-diskless-sync-delay', '0']);
