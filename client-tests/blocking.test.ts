@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
 import { startCluster, type ClusterSpec, type TestCluster } from './support/servers.js';
+import { configFor, parseConfig } from '../server/cluster/config.js';
 import { RawClient } from './support/raw.js';
 import { encodeCommand } from './support/differential.js';
 
@@ -187,4 +188,46 @@ describe('blocking pops across nodes', () => {
       raw.close();
     }
   });
+});
+
+describe('blocked clients when the table changes', () => {
+  test('clients waiting on a range that moves wait where it lives now, in their order, and a push there serves them', async () => {
+    const c = await startCluster(TWO);
+    const clients: Redis[] = [];
+    const on = (node: 'foo' | 'bar'): Redis => {
+      const x = new Redis({ port: c.ports[node]!, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+      clients.push(x);
+      return x;
+    };
+    const blocked = async (node: 'foo' | 'bar', n: number): Promise<void> => {
+      const raw = await RawClient.connect(c.ports[node]!);
+      try {
+        for (let i = 0; i < 300 && !(await raw.command('INFO', 'clients')).includes(`blocked_clients:${n}\r`); i++) await new Promise((r) => setTimeout(r, 10));
+      } finally {
+        raw.close();
+      }
+    };
+    try {
+      // h1 is foo's (a-m): one client of foo waits there, one of bar through the hop.
+      const first = on('foo').blpop('h1', 0);
+      await blocked('foo', 1);
+      const second = on('bar').blpop('h1', 10);
+      await blocked('bar', 1);
+      // g-m moves to bar (bar takes it first, then foo gives it).
+      const apply = (node: string): void => {
+        const text = c.conf.replace(/^route .*\n/gm, '').replace(/^(node .*\n)(?!node)/m, '$1route a-f foo\nroute g-z bar\n');
+        expect(c.nodes[node]!.applyConfig(configFor(parseConfig(text, 'next.conf'), node), '2')).toBeNull();
+      };
+      apply('bar');
+      apply('foo');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await on('bar').rpush('h1', 'one', 'two')).toBeGreaterThanOrEqual(1);
+      expect(await first).toEqual(['h1', 'one']);
+      expect(await second).toEqual(['h1', 'two']);
+      expect(await on('foo').exists('h1')).toBe(0);
+    } finally {
+      for (const x of clients) x.disconnect();
+      await c.stop();
+    }
+  }, 30_000);
 });

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { checkSetting, configFor, loadConfig, type NodeAddress, type NodeConfig } from './cluster/config.js';
-import { describeTable } from './cluster/router.js';
+import { describeTable, ownerOf } from './cluster/router.js';
 import { PeerLink } from './cluster/peer-link.js';
 import { RoutingStage } from './cluster/routing-stage.js';
 import { Migration } from './cluster/migration.js';
@@ -90,6 +90,10 @@ export class KvNode implements ConnectionHost {
       store: this.store,
       links: this.links,
       owner: (ctx, key) => this.routing.owner(ctx, key),
+      tableOwner: (key) => {
+        const route = ownerOf(this.routing.currentTable, key);
+        return 'error' in route ? null : route.node;
+      },
       runHere: (ctx, spec, argv) => this.routing.runHere(ctx, spec, argv),
       runOn: (ctx, node, argv) => (node === this.name ? Promise.resolve(this.routing.runHere(ctx, lookupCommand(argv[0]!)!, argv)) : this.routing.forward(ctx, node, argv)),
       forwardTimeoutMs: () => this.setting('forward-timeout'),
@@ -233,6 +237,8 @@ export class KvNode implements ConnectionHost {
     }
     if (restartFor.length > 0) this.log(`configuration revision ${revision}: ${restartFor.join(', ')} changed; they take effect at the next restart`);
     this.routing.setView(next.table, next.nodes);
+    // Clients blocked on keys this node no longer serves wait where those keys live now.
+    this.blocking.tableChanged();
     this.config = next;
     this.revision = revision;
     // A failover decided by the coordinator: this node follows another, or stops following.

@@ -27,7 +27,7 @@ afterEach(() => {
 });
 
 /** A node `self` whose keys all live on `owner`, with links that record what is sent. */
-function setup(self: string, owner: string): { blocking: BlockedClients; node: TestNode; sent: Record<string, Sent[]>; run: (ctx: Ctx, ...argv: string[]) => unknown } {
+function setup(self: string, owner: string): { blocking: BlockedClients; node: TestNode; sent: Record<string, Sent[]>; run: (ctx: Ctx, ...argv: string[]) => unknown; move: (to: string) => void } {
   const node = testNode();
   nodes.push(node);
   const sent: Record<string, Sent[]> = { foo: [], bar: [] };
@@ -40,6 +40,7 @@ function setup(self: string, owner: string): { blocking: BlockedClients; node: T
     store: node.store,
     links,
     owner: () => owner,
+    tableOwner: () => owner,
     runHere: (ctx, spec, argv) => spec.run!(ctx, argv),
     runOn: (ctx, _node, argv) => Promise.resolve(lookupCommand(argv[0]!)!.run!(ctx, argv)),
     forwardTimeoutMs: () => 1000,
@@ -51,7 +52,7 @@ function setup(self: string, owner: string): { blocking: BlockedClients; node: T
     blocking.serveReady();
     return reply;
   };
-  return { blocking, node, sent, run };
+  return { blocking, node, sent, run, move: (to) => void (owner = to) };
 }
 
 const clientCtx = (node: TestNode, id: number, proto: 2 | 3 = 2): Ctx => ({ ...node.ctx, client: { ...testClient(proto), id }, proto });
@@ -174,5 +175,42 @@ describe('a client of this node waiting on another (entry side)', () => {
     // The link came back: nothing of it is sent again.
     blocking.linkUp('bar');
     expect(sent['bar']!.length).toBe(2);
+  });
+});
+
+describe('a table change', () => {
+  test("the owner's waiters go where the keys live now: its own clients by KV.BLOCK, a peer's back to their entry", async () => {
+    vi.useFakeTimers();
+    const { blocking, node, sent, run, move } = setup('bar', 'bar');
+    const mine = run(clientCtx(node, 1), 'BLPOP', 'q', '10') as Promise<string>;
+    const link = peerCtx(node, 'foo');
+    expect(blocking.fromPeer(link, 'kv.block', ['KV.BLOCK', '3', '0', '2', 'foo', 'BLPOP', 'q', '0'])).toBe('+BLOCKED\r\n');
+    vi.advanceTimersByTime(4000);
+    move('foo');
+    blocking.tableChanged();
+    // The peer's client is handed back; this node's own waits on foo for the 6 s it has left.
+    // (The backstop: the 6 s left, plus the margin and forward-timeout.)
+    expect(sent['foo']!.map((s) => s.argv)).toEqual([
+      ['KV.BLOCK', '1', '12000', '2', 'bar', 'BLPOP', 'q', '10'],
+      ['KV.UNBLOCKED', 'foo', '3', '+MOVED\r\n'],
+    ]);
+    expect(blocking.waitingForPeers).toBe(0);
+    sent['foo']![0]!.answer('+BLOCKED\r\n');
+    run(node.ctx, 'RPUSH', 'q', 'here'); // no longer served here
+    expect(node.store.has('q')).toBe(true);
+    const reply = `*2\r\n${r.bulk('q')}${r.bulk('there')}`;
+    expect(blocking.fromPeer(peerCtx(node, 'foo'), 'kv.unblocked', ['KV.UNBLOCKED', 'bar', '1', reply])).toBe(r.OK);
+    expect(await mine).toBe(reply);
+  });
+
+  test('an entry told +MOVED sends its client to the new owner, or waits here if the keys came here', async () => {
+    const { blocking, node, sent, run, move } = setup('foo', 'bar');
+    const p = run(clientCtx(node, 5), 'BLPOP', 'q', '0') as Promise<string>;
+    sent['bar']![0]!.answer('+BLOCKED\r\n');
+    move('foo');
+    expect(blocking.fromPeer(peerCtx(node, 'bar'), 'kv.unblocked', ['KV.UNBLOCKED', 'foo', '1', '+MOVED\r\n'])).toBe(r.OK);
+    expect(blocking.blockedClients).toBe(1);
+    run(node.ctx, 'RPUSH', 'q', 'local');
+    expect(await p).toBe(`*2\r\n${r.bulk('q')}${r.bulk('local')}`);
   });
 });

@@ -40,6 +40,8 @@ export interface BlockingHost {
   readonly links: ReadonlyMap<string, PeerLink>;
   /** Where `key` is served from, by the routing stage: a node, or an error reply. */
   owner(ctx: Ctx, key: string): string | { error: r.Reply };
+  /** The node this node's table gives `key` to, whatever a move in progress says (null: no entry). */
+  tableOwner(key: string): string | null;
   /** The routing stage's door for commands on this node's keys. */
   runHere(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync;
   /** A command on `node`'s keys: run here, or forwarded there. */
@@ -86,13 +88,16 @@ interface Waiter {
   /** What its timer does: the timed-out reply here, nothing for a remote one (the entry answers). */
   readonly expire: () => void;
   timer: NodeJS.Timeout | null;
+  /** When it stops waiting (ms since the epoch), 0 for ever. */
+  readonly deadline: number;
   readonly remote: { entry: string; id: string; link: ClientState } | null;
 }
 
 /** A client of this node waiting on another node. */
 interface RemoteBlock {
   readonly id: number;
-  readonly owner: string;
+  /** Where it waits: the keys' owner when it was sent there. */
+  owner: string;
   readonly ctx: Ctx;
   readonly argv: string[];
   readonly timeoutMs: number;
@@ -104,9 +109,13 @@ interface RemoteBlock {
   cancelling: 'timeout' | 'error' | 'gone' | null;
   /** Its connection closed. */
   gone: boolean;
+  /** Times the owner sent it back while this node's table still named that owner. */
+  redirects: number;
 }
 
 const BLOCKED = '+BLOCKED\r\n';
+/** KV.UNBLOCKED's reply when the owner no longer serves the keys (a table change): wait where they live now. */
+const MOVED = '+MOVED\r\n';
 const SERVED = '+SERVED\r\n';
 const UNBLOCKED_ERROR = r.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
 /** The owner drops a remote waiter this long after the entry's own timeout, if the entry never cancelled it. */
@@ -148,8 +157,8 @@ export class BlockedClients {
   }
 
   /** A blocking command from the routing stage. */
-  dispatch(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
-    const args = parseBlocking(argv);
+  dispatch(ctx: Ctx, spec: CommandSpec, argv: string[], parsed?: BlockingArgs): MaybeAsync {
+    const args = parsed ?? parseBlocking(argv);
     if (typeof args === 'string') return args;
     let target: string | null = null;
     for (const key of args.allKeys) {
@@ -203,8 +212,19 @@ export class BlockedClients {
 
   // ---- on the owner ----
 
+  /**
+   * Keys are waited for where the table puts them, even while a range moves
+   * (a source may still pop what it holds): pushes to a missing key go there,
+   * and keys on their way arrive there.
+   */
+  private waitsHere(keys: readonly string[]): boolean {
+    return keys.every((k) => this.host.tableOwner(k) === this.host.self);
+  }
+
   private blockHere(ctx: Ctx, spec: CommandSpec, argv: string[], args: BlockingArgs): MaybeAsync {
     if (!wouldBlock(this.host.store, argv, args)) return this.host.runHere(ctx, spec, argv);
+    const there = this.host.tableOwner(args.keys[0]!);
+    if (!this.waitsHere(args.keys) && there !== null && this.host.links.has(there)) return this.blockThere(ctx, there, argv, args);
     return holdsClient(
       new Promise<r.AnyReply>((resolve) => {
         const w: Waiter = {
@@ -215,6 +235,7 @@ export class BlockedClients {
           answer: resolve,
           expire: () => resolve(r.nilArray(ctx.proto)),
           timer: null,
+          deadline: args.timeoutMs === 0 ? 0 : Date.now() + args.timeoutMs,
           remote: null,
         };
         this.byClient.set(ctx.client.id, w);
@@ -309,6 +330,10 @@ export class BlockedClients {
       this.finish(b, r.nilArray(b.ctx.proto));
       return r.error('ERR client gone');
     }
+    if (argv[3] === MOVED) {
+      this.rehome(b, peer);
+      return r.OK;
+    }
     this.finish(b, argv[3]!);
     return r.OK;
   }
@@ -329,15 +354,18 @@ export class BlockedClients {
     const ctx: Ctx = { node: linkCtx.node, client: { ...linkCtx.client, proto }, proto, path };
     const args = parseBlocking(inner);
     if (typeof args === 'string') return args;
+    let servedHere = true;
     for (const key of args.allKeys) {
       const o = this.host.owner(ctx, key);
       if (typeof o !== 'string') return o.error;
-      if (o !== this.host.self) return r.error(`ERR node ${this.host.self} does not serve '${key.slice(0, 64)}' (its owner is ${o}); try again`);
+      if (o !== this.host.self) servedHere = false;
     }
     const tag = `${peer} ${id}`;
     // Sent again after the link came back: it still waits, or its answer is on its way.
     if (this.remoteWaiters.has(tag) || this.inFlight.has(tag)) return BLOCKED;
-    if (!wouldBlock(this.host.store, inner, args)) return this.host.runHere(ctx, spec, inner);
+    if (servedHere && !wouldBlock(this.host.store, inner, args)) return this.host.runHere(ctx, spec, inner);
+    // Nothing to pop here, and the table puts the keys elsewhere: the entry asks there.
+    if (!this.waitsHere(args.keys)) return MOVED;
     const w: Waiter = {
       ctx,
       spec,
@@ -346,6 +374,7 @@ export class BlockedClients {
       answer: (reply) => this.sendUnblocked(w, reply),
       expire: () => {},
       timer: null,
+      deadline: 0,
       remote: { entry: peer, id, link: linkCtx.client },
     };
     this.remoteWaiters.set(tag, w);
@@ -359,8 +388,8 @@ export class BlockedClients {
     const tag = `${entry} ${id}`;
     const link = this.host.links.get(entry);
     const text = typeof reply === 'string' ? reply : reply.parts.join('');
-    if (isErrorReply(text)) {
-      // Nothing was popped (BLMOVE into a key of another type): no element to put back.
+    if (isErrorReply(text) || text === MOVED) {
+      // Nothing was popped (BLMOVE into a key of another type, or the keys moved away): no element to put back.
       link?.send(['KV.UNBLOCKED', entry, id, text], () => {});
       return;
     }
@@ -432,6 +461,7 @@ export class BlockedClients {
           finished: false,
           cancelling: null,
           gone: false,
+          redirects: 0,
         };
         this.remoteBlocks.set(id, b);
         if (ctx.path.length === 0) this.byClient.set(ctx.client.id, b);
@@ -445,8 +475,10 @@ export class BlockedClients {
     const left = b.timeoutMs === 0 ? 0 : Math.max(1, b.timeoutMs - (Date.now() - b.startedAt));
     const backstop = left === 0 ? 0 : left + BACKSTOP_MARGIN_MS + this.host.forwardTimeoutMs();
     const path = [...b.ctx.path, this.host.self].join(',');
-    this.host.links.get(b.owner)!.send(['KV.BLOCK', String(b.id), String(backstop), b.ctx.proto === 3 ? '3' : '2', path, ...b.argv], (reply) => {
+    const to = b.owner;
+    this.host.links.get(to)!.send(['KV.BLOCK', String(b.id), String(backstop), b.ctx.proto === 3 ? '3' : '2', path, ...b.argv], (reply) => {
       if (b.finished || reply === BLOCKED) return;
+      if (reply === MOVED) return this.rehome(b, to);
       // Served at once, an error, or the link failed: that is the client's answer.
       this.finish(b, reply);
     });
@@ -480,6 +512,72 @@ export class BlockedClients {
       }
       this.finish(b, final);
     });
+  }
+
+  /**
+   * The table changed: a waiter whose keys this node no longer serves would
+   * wait for pushes that now go elsewhere. This node's own clients wait where
+   * the keys live now, for the time they have left; another node's client is
+   * sent back to its entry node (KV.UNBLOCKED … +MOVED), which does the same.
+   */
+  tableChanged(): void {
+    const all = new Set<Waiter>();
+    for (const q of this.queues.values()) for (const w of q) all.add(w);
+    for (const w of all) {
+      if (this.waitsHere(w.keys)) continue;
+      this.removeWaiter(w);
+      if (w.remote !== null) {
+        w.answer(MOVED);
+        continue;
+      }
+      const args = parseBlocking(w.argv);
+      if (typeof args === 'string') continue;
+      const left = w.deadline === 0 ? 0 : w.deadline - Date.now();
+      if (w.deadline !== 0 && left <= 0) {
+        w.expire();
+        continue;
+      }
+      void Promise.resolve(this.blockHere(w.ctx, w.spec, w.argv, { ...args, timeoutMs: left })).then(w.answer);
+    }
+  }
+
+  /**
+   * A client of this node that `from` no longer serves (a table change, or a
+   * move in progress): it waits where this node's table puts its keys, for the
+   * time it has left. Two nodes whose tables disagree are asked again a few
+   * times, 100 ms apart, then the client is told.
+   */
+  private rehome(b: RemoteBlock, from: string): void {
+    if (b.finished) return;
+    const args = parseBlocking(b.argv);
+    const target = typeof args === 'string' ? null : this.host.tableOwner(args.keys[0]!);
+    if (target === null || typeof args === 'string') return this.finish(b, r.error(`ERR node ${from} no longer serves this blocking command's keys, and no node does`));
+    const left = b.timeoutMs === 0 ? 0 : b.timeoutMs - (Date.now() - b.startedAt);
+    if (b.timeoutMs !== 0 && left <= 0) return this.finish(b, r.nilArray(b.ctx.proto));
+    if (target === this.host.self) {
+      // Its keys are this node's now: it waits here, as a new waiter.
+      this.endRemote(b);
+      void Promise.resolve(this.blockHere(b.ctx, lookupCommand(b.argv[0]!)!, b.argv, { ...args, timeoutMs: left })).then(b.resolve);
+      return;
+    }
+    if (target === from) {
+      if (++b.redirects > 5) return this.finish(b, r.error(`ERR nodes ${this.host.self} and ${from} disagree about who owns '${args.keys[0]!.slice(0, 64)}'; try again`));
+      setTimeout(() => {
+        if (!b.finished && b.cancelling === null) this.sendBlock(b);
+      }, 100).unref();
+      return;
+    }
+    b.owner = target;
+    this.sendBlock(b);
+  }
+
+  /** Forgets a remote wait without answering its client (it goes on waiting elsewhere). */
+  private endRemote(b: RemoteBlock): void {
+    if (b.timer !== null) clearTimeout(b.timer);
+    b.timer = null;
+    b.finished = true;
+    this.remoteBlocks.delete(b.id);
+    if (this.byClient.get(b.ctx.client.id) === b) this.byClient.delete(b.ctx.client.id);
   }
 
   /** The link to `node` is up (again): this node's clients waiting there are registered again (the owner may have dropped them). */
