@@ -19,6 +19,8 @@ import { execute, type PipelineHost } from './pipeline.js';
 import { hostOf } from './oplog.js';
 import { fansOut, isBlockedWait, isMultiStep } from './cluster/routing-stage.js';
 import { dropSubscriptions, isSubscribed } from './commands/pubsub.js';
+import { dropMonitor } from './commands/monitor.js';
+import { pausedUntil } from './commands/clients.js';
 
 export interface ConnectionHost extends PipelineHost {
   setting(name: string): number;
@@ -119,6 +121,7 @@ export class Connection {
     }
     // Pub/sub messages come outside request order (commands/pubsub.ts).
     this.state.push = (message) => this.pushMessage(message);
+    this.state.kill = () => this.socket.destroy();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The client sent all it will: answer what it asked, then close.
     socket.on('end', () => this.inOrder(() => {
@@ -133,6 +136,7 @@ export class Connection {
       this.decoder.stop();
       if (this.replicaId !== null) host.dropReplica(this.replicaId);
       if (this.state.pubsub !== null) dropSubscriptions(host.view, this.state);
+      if (this.state.monitor) dropMonitor(host.view, this.state);
       host.onClose(this);
     });
   }
@@ -248,17 +252,30 @@ export class Connection {
       this.waitingForQuiet = true;
       return;
     }
+    // CLIENT PAUSE: this client's request waits for the pause to end (commands/clients.ts).
+    const pause = this.state.peer === null ? pausedUntil(this.host.view, this.state, argv) : null;
+    if (pause !== null) {
+      this.hold([() => this.run(argv)]);
+      void pause.then(() => this.release());
+      return;
+    }
     this.host.countCommand();
     const result = execute(this.host, this.state, argv);
     if (this.replicaId !== null) return; // a replica's stream: nothing it sends is answered
+    // CLIENT REPLY OFF, or SKIP's next command: the reply is dropped (the flags as the command left them).
+    const silent = this.state.replyOff || this.state.replySkip;
+    if (this.state.replySkip || this.state.replySkipNext) {
+      this.state.replySkip = this.state.replySkipNext;
+      this.state.replySkipNext = false;
+    }
     if (!(result instanceof Promise)) {
-      this.push(result);
+      this.push(silent ? '' : result);
       if (this.state.replica?.handoff) this.becomeReplicaStream();
     } else {
       const slot: Slot = { reply: null };
       this.slots.push(slot);
       result.then(
-        (reply) => this.fill(slot, reply),
+        (reply) => this.fill(slot, silent ? '' : reply),
         (e: unknown) => this.fill(slot, r.error(`ERR internal error: ${(e as Error).message}`)),
       );
       // Links between nodes carry many clients' requests: only a client's own stream waits.

@@ -13,6 +13,7 @@ import { arrayElements } from './protocol/reply-framer.js';
 import { hostOf } from './oplog.js';
 import { refusedWhileSubscribed } from './commands/pubsub.js';
 import { answerPeer } from './cluster/pubsub-fanout.js';
+import { observed, observersOf, wantsTime, type CallObservers } from './commands/call-observers.js';
 
 export interface PipelineHost {
   readonly view: NodeView;
@@ -95,35 +96,66 @@ function executeCommand(host: PipelineHost, client: ClientState, argv: string[],
   // EXEC's reply holds its commands' replies: each is counted as its own call.
   const queued = spec.name === 'exec' ? client.multi : null;
   const counters = stats.of(spec.name);
-  const start = stats.timesNext(counters) ? performance.now() : -1;
+  const observers = observersOf(host.view);
+  const start = stats.timesNext(counters) || wantsTime(observers) ? performance.now() : -1;
   const reply = host.routing.dispatch(ctx, spec, argv);
+  const call: Call = { stats, counters, observers, client, spec, argv, queued, start, end: -1 };
   // The promise itself goes back (the connection tells multi-step ones by identity).
-  if (reply instanceof Promise) reply.then((rep) => countCall(stats, counters, queued, rep, start), () => {});
-  else countCall(stats, counters, queued, reply, start);
+  if (reply instanceof Promise) {
+    // A blocking command is timed as Redis times it: its run, not its wait.
+    if (start >= 0 && spec.flags.includes('blocking')) call.end = performance.now();
+    reply.then((rep) => countCall(call, rep), () => {});
+  } else countCall(call, reply);
   return reply;
+}
+
+/** One call from a client, for the counters, the slowlog, the latency monitor and MONITOR. */
+interface Call {
+  readonly stats: CommandStats;
+  readonly counters: CommandCounters;
+  readonly observers: CallObservers;
+  readonly client: ClientState;
+  readonly spec: CommandSpec;
+  readonly argv: readonly string[];
+  /** For EXEC: the commands it runs. */
+  readonly queued: readonly QueuedCommand[] | null;
+  /** When it started (-1: not timed), and when its time stops if not at its reply. */
+  readonly start: number;
+  end: number;
 }
 
 /**
  * Counts a call (timed from `start`, or not when it is -1), and for EXEC each
- * queued command by its reply in EXEC's array, sharing EXEC's time.
+ * queued command by its reply in EXEC's array, sharing EXEC's time. Each is
+ * then observed, EXEC last, as Redis's call() logs what EXEC ran before EXEC.
  */
-function countCall(stats: CommandStats, counters: CommandCounters, queued: readonly QueuedCommand[] | null, reply: r.AnyReply, start: number): void {
-  const usec = start < 0 ? null : (performance.now() - start) * 1000;
+function countCall(call: Call, reply: r.AnyReply): void {
+  const { stats, counters, observers, queued } = call;
+  const usec = call.start < 0 ? null : ((call.end < 0 ? performance.now() : call.end) - call.start) * 1000;
   const inner = queued !== null && queued.length > 0 ? arrayElements(reply) : null;
   if (inner !== null && inner.length === queued!.length) {
     const each = usec === null ? null : usec / (queued!.length + 1);
-    queued!.forEach((q, i) => stats.called(stats.of(q.spec.name), each, inner[i]!));
+    queued!.forEach((q, i) => {
+      stats.called(stats.of(q.spec.name), each, inner[i]!);
+      observed(observers, call.client, q.spec, q.argv, each);
+    });
     stats.called(counters, each, reply);
+    observed(observers, call.client, call.spec, call.argv, each);
     return;
   }
   stats.called(counters, usec, reply);
+  observed(observers, call.client, call.spec, call.argv, usec);
 }
+
+const MONITOR_KEYSPACE = r.error("ERR Replica can't interact with the keyspace");
 
 /** Arity and authentication: the checks every command passes before it runs or is queued. */
 function check(host: PipelineHost, client: ClientState, spec: CommandSpec, argv: string[]): r.Reply | null {
   if (!arityOk(spec, argv.length)) return wrongArity(spec.name);
   if (!client.authenticated && !spec.flags.includes('no_auth') && host.passwordRequired()) return NOAUTH;
   if (client.multi !== null && spec.flags.includes('no_multi')) return NOT_IN_MULTI;
+  // A MONITOR client is a replica of the command stream, in Redis's terms.
+  if (client.monitor && (spec.flags.includes('write') || spec.flags.includes('readonly') || spec.flags.includes('may_replicate'))) return MONITOR_KEYSPACE;
   // A RESP2 client in subscribed state may only (un)subscribe, PING, QUIT and RESET.
   if (client.pubsub !== null) {
     const refused = refusedWhileSubscribed(client, spec.name);

@@ -54,6 +54,16 @@ export class CommandStats {
     return c;
   }
 
+  /** The counters of `name` if it has any, without creating them (LATENCY HISTOGRAM). */
+  peek(name: string): CommandCounters | undefined {
+    return this.commands.get(name);
+  }
+
+  /** Every command name with counters, in first-call order. */
+  names(): IterableIterator<string> {
+    return this.commands.keys();
+  }
+
   /** Whether the next call of `c` is to be timed. */
   timesNext(c: CommandCounters): boolean {
     return c.timed < ALWAYS_TIMED || (c.calls & (TIME_EVERY - 1)) === 0;

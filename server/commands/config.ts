@@ -1,13 +1,16 @@
 // Settings that CONFIG SET accepts and CONFIG GET shows but that change nothing
 // here, or change only what this layer computes: Redis's encoding thresholds
 // (there are no listpacks or intsets, so they have nothing to tune), the script
-// timeout (there are no scripts), and latency tracking (INFO latencystats).
+// timeout (there are no scripts), latency tracking (INFO latencystats), the
+// slowlog's and the latency monitor's thresholds.
 // Tools and Redis's test suite set them; refusing them would stop a run that
 // does not depend on them. Values are checked as Redis's config.c checks them.
 
 import type { NodeView } from './types.js';
 import { parseLongLong } from '../protocol/numbers.js';
 import { formatPercentile, statsOf } from './command-stats.js';
+import { slowlogOf } from './slowlog.js';
+import { latencyOf } from './latency-monitor.js';
 import { formatEventClasses, INVALID_EVENT_CLASSES, parseEventClasses, setEventClasses } from './notify.js';
 
 type Check = (value: string) => string | null;
@@ -43,6 +46,9 @@ const MEMORY: Check = (value) => {
   return null;
 };
 const inBytes = (value: string): string => String(memoryValue(value));
+
+/** An accepted integer as CONFIG GET shows it ("010" → "10"). */
+const canonical = (value: string): string => String(parseLongLong(value));
 
 const yesNo: Check = (value) => (/^(yes|no)$/i.test(value) ? null : "argument must be 'yes' or 'no'");
 
@@ -94,6 +100,10 @@ const TUNABLES: readonly Tunable[] = [
     check: (v) => (parseEventClasses(v) === null ? INVALID_EVENT_CLASSES : null),
     normalise: (v) => formatEventClasses(parseEventClasses(v)!),
   },
+  // Read on every call, so setTunable copies them where the pipeline looks (call-observers.ts).
+  { name: 'slowlog-log-slower-than', initial: '10000', check: integerIn(-1n, LONG_MAX), normalise: canonical },
+  { name: 'slowlog-max-len', initial: '128', check: integerIn(0n, LONG_MAX), normalise: canonical },
+  { name: 'latency-monitor-threshold', initial: '0', check: integerIn(0n, LONG_MAX), normalise: canonical },
   {
     name: 'latency-tracking-info-percentiles',
     initial: '50 99 99.9',
@@ -128,6 +138,10 @@ export function setTunable(node: NodeView, name: string, value: string): void {
   valuesOf(node).set(t.name, normalised);
   if (t.name === 'latency-tracking') statsOf(node).trackLatency = normalised === 'yes';
   if (t.name === 'notify-keyspace-events') setEventClasses(node, normalised);
+  // Numbers past 2^53 only mean "never" or "no limit" here: they stay that as doubles.
+  if (t.name === 'slowlog-log-slower-than') slowlogOf(node).slowerThan = Number(normalised);
+  if (t.name === 'slowlog-max-len') slowlogOf(node).maxLen = Number(normalised);
+  if (t.name === 'latency-monitor-threshold') latencyOf(node).thresholdMs = Number(normalised);
 }
 
 /** The current value of a tunable by name or alias. */

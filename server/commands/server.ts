@@ -12,6 +12,8 @@ import { infoText } from './info.js';
 import { checkTunable, isTunable, setTunable, tunables } from './config.js';
 import { statsOf } from './command-stats.js';
 import { dropSubscriptions, isSubscribed, subscribedPong } from './pubsub.js';
+import { dropMonitor } from './monitor.js';
+import { clientType, clientTypeByName } from './clients.js';
 
 /**
  * The Redis version we answer as (INFO, HELLO): the one whose behaviour we copy
@@ -53,6 +55,8 @@ export const reset: Handler = (ctx) => {
   c.readonly = false;
   c.authenticated = (ctx.node.config().get('requirepass') ?? '') === '';
   dropSubscriptions(ctx.node, c);
+  dropMonitor(ctx.node, c);
+  c.replyOff = c.replySkip = c.replySkipNext = false;
   return r.simple('RESET');
 };
 
@@ -157,12 +161,34 @@ export const hello: Handler = (ctx, argv) => {
   );
 };
 
-function clientInfoLine(c: ClientState, current: boolean): string {
+/** Redis's client flags letters: O monitor, S replica, M primary, P subscriber, x in MULTI, r READONLY; N none. */
+function clientFlags(c: ClientState): string {
+  let f = '';
+  if (c.monitor) f += 'O';
+  else if (c.replica?.id != null) f += 'S';
+  if (c.fromPrimary) f += 'M';
+  if (isSubscribed(c)) f += 'P';
+  if (c.multi !== null) f += 'x';
+  if (c.readonly) f += 'r';
+  return f === '' ? 'N' : f;
+}
+
+/** The bytes of a request in RESP: what Redis's qbuf shows for the client asking, whose request is still in its buffer. */
+function requestBytes(argv: readonly string[]): number {
+  let n = 3 + String(argv.length).length;
+  for (const a of argv) n += 5 + String(a.length).length + a.length;
+  return n;
+}
+
+/** One line of CLIENT LIST / CLIENT INFO, Redis 7's fields in Redis's order (then 7.2's lib-name and lib-ver). */
+function clientInfoLine(c: ClientState, current: readonly string[] | null): string {
   const age = Math.floor((Date.now() - c.createdAt) / 1000);
+  const multi = c.multi === null ? -1 : c.multi.length;
+  const qbuf = current === null ? 0 : requestBytes(current);
   return (
     `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=0 name=${c.name} age=${age} idle=0 ` +
-    `flags=${isSubscribed(c) ? 'P' : 'N'} db=0 sub=${c.pubsub?.channels.size ?? 0} psub=${c.pubsub?.patterns.size ?? 0} ssub=${c.pubsub?.shardChannels.size ?? 0} multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${current ? 'client|info' : c.lastCommand} user=default ` +
+    `flags=${clientFlags(c)} db=0 sub=${c.pubsub?.channels.size ?? 0} psub=${c.pubsub?.patterns.size ?? 0} ssub=${c.pubsub?.shardChannels.size ?? 0} multi=${multi} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default ` +
     `redir=-1 resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
 }
@@ -187,20 +213,20 @@ export const clientSetinfo: Handler = (ctx, argv) => {
   return r.OK;
 };
 
-export const clientInfo: Handler = (ctx) => r.verbatim(clientInfoLine(ctx.client, true), ctx.proto);
+export const clientInfo: Handler = (ctx, argv) => r.verbatim(clientInfoLine(ctx.client, argv), ctx.proto);
 
 /**
- * CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]. Every connection
- * here is a normal client: no replicas, no subscribers.
+ * CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]: this node's
+ * connections, links from other nodes included (they show as normal clients).
  */
 export const clientList: Handler = (ctx, argv) => {
   let clients = ctx.node.clients();
   if (argv.length > 2) {
     const opt = argv[2]!.toLowerCase();
     if (opt === 'type' && argv.length === 4) {
-      const type = argv[3]!.toLowerCase();
-      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) return r.error(`ERR Unknown client type '${argv[3]!}'`);
-      if (type !== 'normal') clients = [];
+      const type = clientTypeByName(argv[3]!);
+      if (type === null) return r.error(`ERR Unknown client type '${argv[3]!}'`);
+      clients = clients.filter((c) => clientType(c) === type);
     } else if (opt === 'id' && argv.length >= 4) {
       const ids = new Set<number>();
       for (const a of argv.slice(3)) {
@@ -213,14 +239,14 @@ export const clientList: Handler = (ctx, argv) => {
       return SYNTAX;
     }
   }
-  const text = clients.map((c) => clientInfoLine(c, c === ctx.client)).join('');
+  const text = clients.map((c) => clientInfoLine(c, c.id === ctx.client.id ? argv : null)).join('');
   return r.verbatim(text, ctx.proto);
 };
 
 /** CLIENT NO-EVICT / NO-TOUCH: accepted for compatibility; there is no eviction. */
 export const clientOnOff: Handler = (_ctx, argv) => (/^(on|off)$/i.test(argv[2]!) ? r.OK : SYNTAX);
 
-/** Redis 7.2's CLIENT HELP, limited to the subcommands this server has. */
+/** Redis 7.0's CLIENT HELP, for the subcommands this server has (and 7.2's SETINFO and NO-TOUCH, and 7.4's KILL MAXAGE). */
 export const clientHelp: Handler = () =>
   r.array(
     [
@@ -231,18 +257,40 @@ export const clientHelp: Handler = () =>
       '    Return the ID of the current connection.',
       'INFO',
       '    Return information about the current client connection.',
+      'KILL <ip:port>',
+      '    Kill connection made from <ip:port>.',
+      'KILL <option> <value> [<option> <value> [...]]',
+      '    Kill connections. Options are:',
+      '    * ADDR (<ip:port>|<unixsocket>:0)',
+      '      Kill connections made from the specified address',
+      '    * LADDR (<ip:port>|<unixsocket>:0)',
+      '      Kill connections made to specified local address',
+      '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+      '      Kill connections by type.',
+      '    * USER <username>',
+      '      Kill connections authenticated by <username>.',
+      '    * SKIPME (YES|NO)',
+      '      Skip killing current connection (default: yes).',
+      '    * MAXAGE <maxage>',
+      '      Kill connections older than the specified age.',
       'LIST [options ...]',
       '    Return information about client connections. Options:',
       '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
       '      Return clients of specified type.',
-      '    * ID <id> [<id> ...]',
-      '      Return clients of specified IDs only.',
+      'UNPAUSE',
+      '    Stop the current client pause, resuming traffic.',
+      'PAUSE <timeout> [WRITE|ALL]',
+      '    Suspend all, or just write, clients for <timeout> milliseconds.',
+      'REPLY (ON|OFF|SKIP)',
+      '    Control the replies sent to the current connection.',
       'SETNAME <name>',
       '    Assign the name <name> to the current connection.',
       'SETINFO <option> <value>',
       '    Set client meta attr. Options are:',
       '    * LIB-NAME: the client lib name.',
       '    * LIB-VER: the client lib version.',
+      'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+      '    Unblock the specified blocked client.',
       'NO-EVICT (ON|OFF)',
       '    Protect current client connection from eviction.',
       'NO-TOUCH (ON|OFF)',

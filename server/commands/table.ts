@@ -20,6 +20,11 @@ import * as lists from './lists.js';
 import * as sets from './sets.js';
 import * as zsets from './zsets.js';
 import * as pubsub from './pubsub.js';
+import * as slowlog from './slowlog.js';
+import * as latency from './latency-monitor.js';
+import * as monitor from './monitor.js';
+import * as clients from './clients.js';
+import * as memory from './memory.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
@@ -257,9 +262,41 @@ export const COMMANDS: readonly CommandSpec[] = [
       since: '4.0.0',
       subcommands: sub('memory', [
         { name: 'usage', arity: -3, flags: ['readonly'], keys: SUB_KEY, run: object.memoryUsage, summary: 'Estimate the memory usage of a key', since: '4.0.0' },
+        { name: 'doctor', arity: 2, run: memory.memoryDoctor, summary: 'Outputs memory problems report', since: '4.0.0' },
+        { name: 'stats', arity: 2, run: memory.memoryStats, summary: 'Show memory usage details', since: '4.0.0' },
+        { name: 'malloc-stats', arity: 2, run: memory.memoryMallocStats, summary: 'Show allocator internal stats', since: '4.0.0' },
+        { name: 'purge', arity: 2, run: memory.memoryPurge, summary: 'Ask the allocator to release memory', since: '4.0.0' },
         { name: 'help', arity: 2, flags: ['loading', 'stale'], run: introspection.help('memory'), summary: 'Show helpful text about the different subcommands', since: '4.0.0' },
       ]),
     },
+    {
+      name: 'slowlog',
+      arity: -2,
+      summary: 'A container for slow log commands',
+      since: '2.2.12',
+      subcommands: sub('slowlog', [
+        { name: 'get', arity: -2, flags: ['admin', 'loading', 'stale'], run: slowlog.slowlogGet, summary: "Get the slow log's entries", since: '2.2.12' },
+        { name: 'len', arity: 2, flags: ['admin', 'loading', 'stale'], run: slowlog.slowlogLen, summary: "Get the slow log's length", since: '2.2.12' },
+        { name: 'reset', arity: 2, flags: ['admin', 'loading', 'stale'], run: slowlog.slowlogReset, summary: 'Clear all entries from the slow log', since: '2.2.12' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: slowlog.slowlogHelp, summary: 'Show helpful text about the different subcommands', since: '6.2.0' },
+      ]),
+    },
+    {
+      name: 'latency',
+      arity: -2,
+      summary: 'A container for latency diagnostics commands',
+      since: '2.8.13',
+      subcommands: sub('latency', [
+        { name: 'latest', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], run: latency.latencyLatest, summary: 'Return the latest latency samples for all events.', since: '2.8.13' },
+        { name: 'history', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], run: latency.latencyHistory, summary: 'Return timestamp-latency samples for the event.', since: '2.8.13' },
+        { name: 'reset', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], run: latency.latencyReset, summary: 'Reset latency data for one or more events.', since: '2.8.13' },
+        { name: 'graph', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], run: latency.latencyGraph, summary: 'Return a latency graph for the event.', since: '2.8.13' },
+        { name: 'doctor', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], run: latency.latencyDoctor, summary: 'Return a human readable latency analysis report.', since: '2.8.13' },
+        { name: 'histogram', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], run: latency.latencyHistogram, summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', since: '7.0.0' },
+        { name: 'help', arity: 2, flags: ['loading', 'stale'], run: latency.latencyHelp, summary: 'Show helpful text about the different subcommands.', since: '2.8.13' },
+      ]),
+    },
+    { name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], run: monitor.monitor, summary: 'Listen for all requests received by the server in real time' },
     { name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], run: server.time, summary: 'Return the current server time', since: '2.6.0' },
     {
       name: 'config',
@@ -309,6 +346,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         { name: 'setinfo', arity: 4, flags: ['noscript', 'loading', 'stale'], run: server.clientSetinfo, summary: 'Set client or connection specific info', since: '7.2.0' },
         { name: 'info', arity: 2, flags: ['noscript', 'loading', 'stale'], run: server.clientInfo, summary: 'Returns information about the current client connection.' },
         { name: 'list', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientList, summary: 'Get the list of client connections' },
+        { name: 'kill', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], run: clients.clientKill, summary: 'Kill the connection of a client', since: '2.4.0' },
+        { name: 'pause', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], run: clients.clientPause, summary: 'Stop processing commands from clients for some time', since: '2.9.50' },
+        { name: 'unpause', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], run: clients.clientUnpause, summary: 'Resume processing of clients that were paused', since: '6.2.0' },
+        { name: 'reply', arity: 3, flags: ['noscript', 'loading', 'stale'], run: clients.clientReply, summary: 'Instruct the server whether to reply to commands', since: '3.2.0' },
         { name: 'no-evict', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Set client eviction mode for the current connection' },
         { name: 'no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], run: server.clientOnOff, summary: 'Controls whether commands sent by the client will alter the LRU/LFU of the keys they access' },
         { name: 'unblock', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], run: lists.clientUnblock, summary: 'Unblock a client blocked in a blocking command from a different connection', since: '5.0.0' },

@@ -38,6 +38,14 @@ export interface ClientState {
   pubsub: Subscriptions | null;
   /** Writes a pub/sub message to the client outside request order; null where none can go (links, the AOF loader). */
   push: ((message: AnyReply) => void) | null;
+  /** MONITOR: gets every command this node's clients run (commands/monitor.ts). */
+  monitor: boolean;
+  /** CLIENT REPLY OFF, and SKIP (the next command's reply; set after the SKIP itself): replies are not sent. */
+  replyOff: boolean;
+  replySkip: boolean;
+  replySkipNext: boolean;
+  /** Closes the connection at once (CLIENT KILL); null where there is no socket. */
+  kill: (() => void) | null;
 }
 
 /** A client's pub/sub subscriptions: channels, patterns and shard channels, in the order it subscribed. */
@@ -80,6 +88,11 @@ export function newClientState(id: number, remoteAddress: string, localAddress: 
     wroteTo: null,
     pubsub: null,
     push: null,
+    monitor: false,
+    replyOff: false,
+    replySkip: false,
+    replySkipNext: false,
+    kill: null,
   };
 }
 
