@@ -62,6 +62,8 @@ const FAST_MS = 10;
 const MIN_BATCH = 8;
 /** How long a target that refused or failed is left alone. */
 const RETRY_MS = 500;
+/** Keys a rescan looks at per turn of the event loop. */
+const SCAN_CHUNK = 20_000;
 /** How often progress is logged during a long move, and importers re-check their sources. */
 const PROGRESS_MS = 3000;
 
@@ -218,7 +220,9 @@ export class Migration {
         else if (old[b] === self || this.outgoing.has(b)) this.outgoing.set(b, now[b]!);
       }
     }
-    this.rescan();
+    this.allowance = 0;
+    this.allowanceAt = Date.now();
+    void this.rescan();
     this.announce();
     this.tick();
   }
@@ -232,7 +236,8 @@ export class Migration {
    */
   async resume(waitMs: number): Promise<void> {
     if (!this.host.active()) return;
-    this.rescan();
+    // Clients wait (-LOADING) while the store is scanned.
+    await this.rescan();
     // Any of them may be on the target already, with writes since: none is served here before it is sent again.
     for (const t of this.targets.values()) for (const key of t.queue) this.resendFirst.add(key);
     this.announce();
@@ -255,22 +260,46 @@ export class Migration {
   /** Peers that answered KV.MIGRATIONS at least once since this node started. */
   private readonly answered = new Set<string>();
 
-  /** Finds every key held here that the table gives to another node, and queues it for that node. */
-  private rescan(): number {
-    const owners = ownersByByte(this.host.table());
-    let found = 0;
-    for (const key of this.host.store.keys()) {
-      if (key.length === 0) continue;
-      const b = key.charCodeAt(0);
-      const owner = owners[b];
-      if (owner === null || owner === undefined || owner === this.host.self) continue;
-      this.outgoing.set(b, owner);
-      this.targetOf(owner).queue.add(key);
-      found++;
-    }
-    for (const [b, dest] of this.outgoing) if (owners[b] !== dest) this.outgoing.delete(b);
-    return found;
+  /**
+   * Finds every key held here that the table gives to another node, and
+   * queues it for that node: SCAN_CHUNK keys a turn, so that a node with
+   * millions of keys keeps answering while it starts a move. A new scan
+   * replaces one under way. Resolves when the walk is done.
+   */
+  private rescan(): Promise<void> {
+    const keys = this.host.store.keys();
+    const scan = { keys, pos: 0, done: null as (() => void) | null };
+    this.scanning = scan;
+    const ended = new Promise<void>((resolve) => (scan.done = resolve));
+    const step = (): void => {
+      if (this.scanning !== scan) return scan.done!();
+      const owners = ownersByByte(this.host.table());
+      const end = Math.min(keys.length, scan.pos + SCAN_CHUNK);
+      for (; scan.pos < end; scan.pos++) {
+        const key = keys[scan.pos]!;
+        if (key.length === 0) continue;
+        const b = key.charCodeAt(0);
+        const owner = owners[b];
+        if (owner === null || owner === undefined || owner === this.host.self) continue;
+        this.outgoing.set(b, owner);
+        this.targetOf(owner).queue.add(key);
+      }
+      if (scan.pos < keys.length) {
+        this.tick();
+        setImmediate(step);
+        return;
+      }
+      for (const [b, dest] of this.outgoing) if (owners[b] !== dest) this.outgoing.delete(b);
+      this.scanning = null;
+      scan.done!();
+      this.tick();
+    };
+    step();
+    return ended;
   }
+
+  /** The scan under way, if any: no range is done while it runs. */
+  private scanning: { readonly keys: string[]; pos: number } | null = null;
 
   private targetOf(dest: string): Outgoing {
     let t = this.targets.get(dest);
@@ -477,7 +506,7 @@ export class Migration {
           break;
         }
       }
-      if (t.queue.size === 0 && t.batches === 0 && !t.finishing) this.finish(dest, t);
+      if (t.queue.size === 0 && t.batches === 0 && !t.finishing && this.scanning === null) this.finish(dest, t);
     }
     if (waiting && this.timer === null) {
       this.timer = setTimeout(() => {
@@ -625,9 +654,11 @@ export class Migration {
   /** Nothing left for `dest`: check the store once more, then tell it the ranges are done. */
   private finish(dest: string, t: Outgoing): void {
     if (!t.scanned || this.maybeCreated) {
+      // Once more over the store (keys made here during the move): this is called again after it.
       t.scanned = true;
       this.maybeCreated = false;
-      if (this.rescan() > 0 && t.queue.size > 0) return this.tick();
+      void this.rescan();
+      return;
     }
     const bytes = this.bytesTo(dest);
     if (bytes.length === 0) {

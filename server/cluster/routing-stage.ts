@@ -268,9 +268,10 @@ export class RoutingStage {
       // In flight: after its value, over the same link, wherever the request came from.
       if (at !== null) return this.hopTo(ctx, key, at, true);
     }
-    // A range given to a node that is down (not started yet, or gone): its keys are
-    // still where they were, and that node serves them until they can move.
-    if (this.previous.size !== 0 && this.links.get(route.node)?.state === 'down') {
+    // A range given to a node that is not up (not started yet, gone, or still
+    // connecting): its keys are still where they were, and that node serves them
+    // until they can move (or passes the request on).
+    if (this.previous.size !== 0 && this.links.get(route.node)?.state !== 'up') {
       const was = this.previous.get(key.charCodeAt(0));
       if (was !== undefined && was !== sender && this.links.get(was)?.state === 'up') return this.hopTo(ctx, key, was, false);
     }
