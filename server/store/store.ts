@@ -1,5 +1,11 @@
-// The bucket store: every key of one node, held in node-cache (useClones: false).
-// This is the only module that touches node-cache. Keys are latin1 strings, so
+// The bucket store: every key of one node, held in node-cache's data object, in
+// its entry format ({ t: expiry ms or 0, v: value }). This is the only module that
+// touches node-cache. Reads and writes go to that object directly: node-cache's
+// get() and set() add statistics, a type check, an event and up to three lookups
+// of the key per call (bench/store-access.ts measures them), and its expiry
+// check cannot keep the side index below. Each entry also holds its key's place
+// in `order`, an array of every key, so RANDOMKEY and SCAN cost O(1) and O(COUNT)
+// (see scan()). Keys are latin1 strings, so
 // every byte of a binary key round-trips. A value is a string (latin1, one char
 // per byte), a Hash, or a Collection (list, set, sorted set: one class each under
 // store/); a Hash made by the guide's CREATE is a "bucket", which exists even when
@@ -94,6 +100,14 @@ export function cloneValue(v: Value): Value {
   return typeof v === 'string' ? v : v.clone();
 }
 
+/** A key's entry: node-cache's { t, v } and the key's index in Store.order. */
+interface Entry {
+  /** Expiry time in ms since the epoch, 0 for none (node-cache's field). */
+  t: number;
+  v: Value;
+  i: number;
+}
+
 /** How set() treats an existing TTL. */
 export const KEEP_TTL = -1;
 
@@ -102,13 +116,17 @@ const EXPIRE_KEYS_PER_TICK = 200;
 
 export class Store {
   private readonly cache: NodeCache;
+  /** node-cache's data object (replaced by flush()). */
+  private data!: Record<string, Entry>;
+  /**
+   * Every key held, expired ones not yet collected included; a key's entry
+   * holds its index. A deletion moves the last key into the hole.
+   */
+  private order: string[] = [];
   /** Keys set with a TTL; the active expiry sampler walks these. */
   private volatile = new Set<string>();
   private sampler: Iterator<string> | null = null;
   private readonly timer: NodeJS.Timeout;
-  /** SCAN snapshots: see scan(). */
-  private snapshots: (ScanSnapshot | undefined)[] = [];
-  private nextSnapshot = 0;
   expiredKeys = 0;
   /** Versions of WATCHed keys; writes are reported by the routing stage, expiry and flush here. */
   readonly watch = new WatchVersions();
@@ -122,15 +140,6 @@ export class Store {
   constructor() {
     this.cache = new NodeCache({ useClones: false, checkperiod: 0, stdTTL: 0 });
     this.resetData();
-    this.cache.on('expired', (key: string) => {
-      this.expiredKeys++;
-      // However it expired (a read, the sampler): INFO's expires= counts live keys only.
-      this.volatile.delete(key);
-      this.watch.touch(key);
-      if (this.log.active) this.log.append(['DEL', key]);
-      else this.log.changes++;
-      this.onExpired?.(key);
-    });
     this.timer = setInterval(() => this.expireSome(EXPIRE_KEYS_PER_TICK), EXPIRE_TICK_MS);
     this.timer.unref();
   }
@@ -142,6 +151,42 @@ export class Store {
    */
   private resetData(): void {
     this.cache.data = Object.create(null) as NodeCache.Data;
+    this.data = this.cache.data as unknown as Record<string, Entry>;
+    this.order = [];
+  }
+
+  /** Stores a value with its expiry time (0: none), in place when the key exists. */
+  private put(key: string, v: Value, t: number): void {
+    const e = this.data[key];
+    if (e !== undefined) {
+      e.v = v;
+      e.t = t;
+    } else {
+      this.data[key] = { t, v, i: this.order.length };
+      this.order.push(key);
+    }
+  }
+
+  /** Drops a key and its place in `order`, the last key taking that place. */
+  private remove(key: string, e: Entry): void {
+    delete this.data[key];
+    const last = this.order.pop()!;
+    if (e.i !== this.order.length) {
+      this.order[e.i] = last;
+      this.data[last]!.i = e.i;
+    }
+  }
+
+  /** A key found past its time: deleted, and told to every reader of the write log. */
+  private expire(key: string, e: Entry): void {
+    this.remove(key, e);
+    this.expiredKeys++;
+    // However it expired (a read, the sampler): INFO's expires= counts live keys only.
+    this.volatile.delete(key);
+    this.watch.touch(key);
+    if (this.log.active) this.log.append(['DEL', key]);
+    else this.log.changes++;
+    this.onExpired?.(key);
   }
 
   close(): void {
@@ -159,16 +204,22 @@ export class Store {
     this.replicaMode = on;
   }
 
-  /** A key's entry if it is live; on a replica, an expired one is left in place. */
-  private live(key: string): { t: number; v: Value } | undefined {
-    if (!this.replicaMode) return this.cache.has(key) ? (this.cache.data[key] as { t: number; v: Value }) : undefined;
-    const e = this.cache.data[key] as { t: number; v: Value } | undefined;
-    return e !== undefined && (e.t === 0 || e.t > Date.now()) ? e : undefined;
+  /**
+   * A key's entry if it is live. One past its time (now > t, node-cache's rule)
+   * is deleted here; on a replica, it is left in place.
+   */
+  private live(key: string): Entry | undefined {
+    const e = this.data[key];
+    if (e === undefined || e.t === 0) return e;
+    if (this.replicaMode) return e.t > Date.now() ? e : undefined;
+    if (e.t >= Date.now()) return e;
+    this.expire(key, e);
+    return undefined;
   }
 
   get(key: string): Value | undefined {
-    if (this.replicaMode) return this.live(key)?.v;
-    return this.cache.get<Value>(key);
+    const e = this.live(key);
+    return e === undefined ? undefined : e.v;
   }
 
   /**
@@ -186,7 +237,7 @@ export class Store {
    * millisecond later than ours; and its ttl() takes "" for "no key".
    */
   private setExpiry(key: string, atMs: number): void {
-    this.cache.data[key]!.t = atMs;
+    this.data[key]!.t = atMs;
   }
 
   has(key: string): boolean {
@@ -200,15 +251,13 @@ export class Store {
   set(key: string, value: Value, ttlMs?: number): void {
     if (this.blocked.any && typeof value !== 'string') this.blocked.signal(key);
     if (ttlMs === KEEP_TTL) {
-      const at = this.expiryOf(key);
-      this.cache.set(key, value, 0);
-      if (at !== undefined && at !== 0) this.setExpiry(key, at);
+      this.put(key, value, this.expiryOf(key) ?? 0);
       return;
     }
     if (ttlMs !== undefined && ttlMs > 0) {
       this.setUntil(key, value, Date.now() + ttlMs);
     } else {
-      this.cache.set(key, value, 0);
+      this.put(key, value, 0);
       if (this.volatile.size !== 0) this.volatile.delete(key);
     }
   }
@@ -216,21 +265,22 @@ export class Store {
   /** Stores a value that expires at `atMs` (ms since the epoch), that exact time. */
   setUntil(key: string, value: Value, atMs: number): void {
     if (this.blocked.any && typeof value !== 'string') this.blocked.signal(key);
-    this.cache.set(key, value, 0);
-    this.setExpiry(key, atMs);
+    this.put(key, value, atMs);
     this.volatile.add(key);
   }
 
   /** False for a key that has expired, even if not yet collected: DEL counts only live keys. */
   del(key: string): boolean {
-    if (this.replicaMode && this.cache.data[key] !== undefined && this.live(key) === undefined) {
+    const e = this.data[key];
+    if (e === undefined) return false;
+    if (this.replicaMode && this.live(key) === undefined) {
       // The primary's DEL of a key that expired: gone now, as Redis's replica deletes it.
-      this.cache.del(key);
+      this.remove(key, e);
       this.volatile.delete(key);
       return false;
     }
-    if (!this.cache.has(key)) return false;
-    this.cache.del(key);
+    if (this.live(key) === undefined) return false;
+    this.remove(key, e);
     if (this.volatile.size !== 0) this.volatile.delete(key);
     return true;
   }
@@ -253,10 +303,11 @@ export class Store {
 
   /** Sets an absolute expiry time (ms since the epoch); a time in the past deletes the key. */
   expireAt(key: string, atMs: number): boolean {
-    if (this.live(key) === undefined) return false;
+    const e = this.live(key);
+    if (e === undefined) return false;
     const left = atMs - Date.now();
     if (left <= 0) {
-      this.cache.del(key);
+      this.remove(key, e);
       this.volatile.delete(key);
       return true;
     }
@@ -275,12 +326,13 @@ export class Store {
 
   /** Keys in the store, expired ones excluded. */
   keys(): string[] {
-    return this.cache.keys().filter((k) => this.live(k) !== undefined);
+    // A copy first: live() may delete an expired key, which reorders `order`.
+    return this.order.slice().filter((k) => this.live(k) !== undefined);
   }
 
   /** Like Redis's DBSIZE, this may count keys that expired but were not yet collected. */
   size(): number {
-    return this.cache.getStats().keys;
+    return this.order.length;
   }
 
   volatileCount(): number {
@@ -296,70 +348,50 @@ export class Store {
     else this.lookups.misses++;
   }
 
-  stats(): { hits: number; misses: number; keys: number; ksize: number; vsize: number } {
-    return { ...this.cache.getStats(), ...this.lookups };
+  stats(): { hits: number; misses: number; keys: number } {
+    return { ...this.lookups, keys: this.order.length };
   }
 
   flush(): void {
-    if (this.watch.active) this.watch.touchExisting((key) => this.cache.has(key));
+    if (this.watch.active) this.watch.touchExisting((key) => this.has(key));
     this.cache.flushAll();
     this.resetData();
     this.volatile = new Set();
     this.sampler = null;
-    this.snapshots = [];
   }
 
   randomKey(): string | undefined {
+    // As Redis's dictGetFairRandomKey then expireIfNeeded: up to 100 picks, an expired one deleted.
     for (let tries = 0; tries < 100; tries++) {
-      const all = this.cache.keys();
-      if (all.length === 0) return undefined;
-      const k = all[Math.floor(Math.random() * all.length)]!;
+      const n = this.order.length;
+      if (n === 0) return undefined;
+      const k = this.order[Math.floor(Math.random() * n)]!;
       if (this.live(k) !== undefined) return k;
     }
     return undefined;
   }
 
   /**
-   * One SCAN step. Redis guarantees that a key present for the whole scan is
-   * returned; with keys in a plain object, positions shift when keys are
-   * deleted, so a scan walks a snapshot of the key list taken when it starts
-   * (cursor 0). The cursor encodes position, snapshot slot and generation; a
-   * cursor whose snapshot was recycled continues on a fresh snapshot, best effort.
+   * One SCAN step: `count` places of `order`, walked from its end down to 0.
+   * The cursor is the place to go on below (cursor 0 starts at the end). A new
+   * key is appended above every cursor, so a walk need not return it; a
+   * deletion moves the last key, one already walked (or not yet reached, when
+   * no key is above the cursor), into the hole: a key present for the whole
+   * walk is returned at least once, a moved one maybe twice, as Redis allows.
+   * No state is kept between calls.
    */
   scan(cursor: number, count: number, accept: (key: string, value: Value) => boolean): [number, string[]] {
-    let slot: number;
-    let pos: number;
-    let snap: ScanSnapshot | undefined;
-    if (cursor === 0) {
-      slot = this.nextSnapshot;
-      this.nextSnapshot = (this.nextSnapshot + 1) % SNAPSHOT_SLOTS;
-      const gen = ((this.snapshots[slot]?.gen ?? 0) + 1) % SNAPSHOT_GENS;
-      snap = { gen, keys: this.cache.keys() };
-      this.snapshots[slot] = snap;
-      pos = 0;
-    } else {
-      slot = cursor % SNAPSHOT_SLOTS;
-      const gen = Math.floor(cursor / SNAPSHOT_SLOTS) % SNAPSHOT_GENS;
-      pos = Math.floor(cursor / (SNAPSHOT_SLOTS * SNAPSHOT_GENS));
-      snap = this.snapshots[slot];
-      if (snap === undefined || snap.gen !== gen) {
-        snap = { gen, keys: this.cache.keys() };
-        this.snapshots[slot] = snap;
-      }
-    }
+    let pos = cursor === 0 ? this.order.length : Math.min(cursor, this.order.length);
+    const end = Math.max(0, pos - count);
     const out: string[] = [];
-    const keys = snap.keys;
-    const end = Math.min(keys.length, pos + count);
-    for (; pos < end; pos++) {
-      const k = keys[pos]!;
+    while (pos > end) {
+      pos--;
+      // get() may expire this key: the last key, already walked, then takes its place.
+      const k = this.order[pos]!;
       const v = this.get(k);
       if (v !== undefined && accept(k, v)) out.push(k);
     }
-    if (pos >= keys.length) {
-      this.snapshots[slot] = undefined;
-      return [0, out];
-    }
-    return [(pos * SNAPSHOT_GENS + snap.gen) * SNAPSHOT_SLOTS + slot, out];
+    return [pos, out];
   }
 
   /** Active expiry: checks up to `budget` keys with a TTL; node-cache deletes expired ones on check. */
@@ -379,10 +411,3 @@ export class Store {
     }
   }
 }
-
-interface ScanSnapshot {
-  gen: number;
-  keys: string[];
-}
-const SNAPSHOT_SLOTS = 64;
-const SNAPSHOT_GENS = 256;
