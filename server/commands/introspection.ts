@@ -406,6 +406,14 @@ const HELP_LINES: Record<string, readonly string[]> = {
   ],
   // Redis's texts for the subcommands this server has.
   memory: [
+    'DOCTOR',
+    '    Return memory problems reports.',
+    'MALLOC-STATS',
+    '    Return internal statistics report from the memory allocator.',
+    'PURGE',
+    '    Attempt to purge dirty pages for reclamation by the allocator.',
+    'STATS',
+    '    Return information about the memory usage of the server.',
     'USAGE <key> [SAMPLES <count>]',
     '    Return memory in bytes used by <key> and its value. Nested values are',
     '    sampled up to <count> times (default: 5, 0 means sample all).',

@@ -92,7 +92,7 @@ test("Redis's words for bad SLOWLOG arguments, and its HELP", () => {
   node = testNode();
   expect(call(0, 'SLOWLOG', 'GET', '-2')).toBe('-ERR count should be greater than or equal to -1\r\n');
   expect(call(0, 'SLOWLOG', 'GET', 'x')).toBe('-ERR count should be greater than or equal to -1\r\n');
-  expect(call(0, 'SLOWLOG', 'GET', '1', '2')).toBe("-ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.\r\n");
+  expect(call(0, 'SLOWLOG', 'GET', '1', '2')).toBe("-ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.\r\n");
   expect(call(0, 'CONFIG', 'SET', 'slowlog-log-slower-than', '-2')).toBe(
     "-ERR CONFIG SET failed (possibly related to argument 'slowlog-log-slower-than') - argument must be between -1 and 9223372036854775807 inclusive\r\n",
   );

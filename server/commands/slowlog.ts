@@ -87,7 +87,7 @@ const COUNT_RANGE = r.error('ERR count should be greater than or equal to -1');
 
 /** SLOWLOG GET [count]: up to count entries (10 by default, -1 all), newest first. */
 export const slowlogGet: Handler = (ctx, argv) => {
-  if (argv.length > 3) return r.error("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.");
+  if (argv.length > 3) return r.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try SLOWLOG HELP.`);
   const log = slowlogOf(ctx.node);
   let count = 10;
   if (argv.length === 3) {
