@@ -49,6 +49,8 @@ export class Persistence {
   lastSave = Math.floor(Date.now() / 1000);
   private changesAtSave = 0;
   private bgsave: Snapshot | null = null;
+  /** Settles when the BGSAVE in progress has written (or failed to write) its file. */
+  private bgsaveEnded: Promise<void> = Promise.resolve();
   private lastBgsave: { ok: boolean; ms: number } | null = null;
   private saves = 0;
 
@@ -182,7 +184,7 @@ export class Persistence {
     this.host.store.log.interceptors.add(snapshot);
     const dir = fsText(this.host.setting('dir'));
     this.host.log('Background saving started');
-    void Promise.resolve()
+    this.bgsaveEnded = Promise.resolve()
       .then(() => mkdirSync(dir, { recursive: true }))
       .then(() => writeSnapshot(this.rdbPath(), snapshot.entries(), snapshot.sizes))
       .then(
@@ -342,6 +344,8 @@ export class Persistence {
   async shutdown(mode: 'default' | 'save' | 'nosave' = 'default'): Promise<void> {
     clearInterval(this.cron);
     await this.close();
+    // A BGSAVE under way finishes first: its temporary file is not left behind, and SAVE can run.
+    await this.bgsaveEnded;
     const savePoints = this.host.setting('save') !== '';
     if (mode === 'save' || (mode === 'default' && savePoints)) {
       this.host.log('Saving the final RDB snapshot before exiting.');
