@@ -204,6 +204,27 @@ describeWithRedis('operations commands against redis-server', () => {
     });
   }
 
+  test('INFO commandstats, errorstats and latencystats after the same commands: rejected, failed, inside MULTI, blocking timeouts', async () => {
+    const [a, b] = await pair();
+    try {
+      const steps: string[][] = [
+        ['CONFIG', 'RESETSTAT'], ['SET', 'a', '1'], ['GET'], ['GET', 'a'], ['LPUSH', 'a', 'x'], ['NOSUCHCMD'], ['CONFIG'], ['CONFIG', 'NOSUB'],
+        ['MULTI'], ['SET', 'b', '2'], ['INCR', 'b'], ['EXEC'], ['MULTI'], ['GET'], ['EXEC'], ['MULTI'], ['LPUSH', 'a', 'x'], ['EXEC'],
+        ['HSET', 'h', 'f', 'v'], ['HGET', 'h'], ['INCRBYFLOAT', 'a', 'x'], ['OBJECT', 'ENCODING', 'a'], ['MEMORY', 'USAGE', 'a'],
+        ['SLOWLOG', 'LEN'], ['LATENCY', 'LATEST'], ['CLIENT', 'KILL', 'ID', '99999'], ['BLPOP', 'nolist', '0.01'], ['ZADD', 'z', 'x', 'a'], ['SETEX', 'k', '-1', 'v'],
+      ];
+      for (const argv of steps) expect(masked(await b.command(...argv)), argv.join(' ')).toBe(masked(await a.command(...argv)));
+      const lines = async (c: RawClient, section: string): Promise<string[]> =>
+        (await c.command('INFO', section)).split('\r\n').filter((l) => /^[a-z]/.test(l)).map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, '').replace(/=[\d.]+/g, (m) => (section === 'latencystats' ? '=N' : m)));
+      for (const section of ['commandstats', 'errorstats', 'latencystats']) {
+        // Redis lists commands in its hash-table order: compared as sets.
+        expect((await lines(b, section)).sort(), section).toEqual((await lines(a, section)).sort());
+      }
+    } finally {
+      await closeAll();
+    }
+  });
+
   test('CLIENT REPLY OFF, SKIP and ON: the same bytes reach the client', async () => {
     for (const script of [
       ['CLIENT REPLY OFF', 'PING pong', 'PING pong2', 'CLIENT REPLY ON', 'PING pong3'],

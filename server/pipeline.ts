@@ -143,8 +143,10 @@ function countCall(call: Call, reply: r.AnyReply): void {
     observed(observers, call.client, call.spec, call.argv, each);
     return;
   }
-  stats.called(counters, usec, reply);
-  observed(observers, call.client, call.spec, call.argv, usec);
+  // A blocking command that timed out is counted, but Redis 7.0 leaves it out of latencystats, the slowlog and the latency monitor.
+  const timedOut = call.end >= 0 && (reply === '*-1\r\n' || reply === '_\r\n' || reply === '$-1\r\n');
+  stats.called(counters, usec, reply, !timedOut);
+  observed(observers, call.client, call.spec, call.argv, timedOut ? null : usec);
 }
 
 const MONITOR_KEYSPACE = r.error("ERR Replica can't interact with the keyspace");

@@ -71,9 +71,11 @@ export class CommandStats {
 
   /**
    * A command that ran, in `usec` microseconds (null: not timed); `reply` is its
-   * own reply (an error reply makes it a failed call).
+   * own reply (an error reply makes it a failed call). Not `sampled`: its
+   * time counts, but not in latencystats (a blocking command that timed out,
+   * which Redis 7.0 leaves out of its histogram).
    */
-  called(c: CommandCounters, usec: number | null, reply: AnyReply): void {
+  called(c: CommandCounters, usec: number | null, reply: AnyReply, sampled = true): void {
     c.calls++;
     this.totalCalls++;
     if (typeof reply === 'string' && reply.charCodeAt(0) === 45 /* '-' */) {
@@ -84,7 +86,7 @@ export class CommandStats {
     c.timed++;
     // Redis adds whole microseconds per call (ustime() differences), so usec_per_call is their mean.
     c.timedUsec += Math.round(usec);
-    if (this.trackLatency) {
+    if (this.trackLatency && sampled) {
       // Redis's histogram starts at 1 ns: the quickest call reads 0.001 us, never 0.
       const sample = Math.max(usec, 0.001);
       c.seen++;
