@@ -5,10 +5,11 @@
 // (arity, authentication, a command not allowed in MULTI), and every error
 // reply. A command forwarded to another node is counted where the client sent
 // it, with the time until its reply came back. CONFIG RESETSTAT clears it all.
-// Reading the clock costs as much as running a GET here, so a busy command's
-// calls are timed one in TIME_EVERY once it has ALWAYS_TIMED timed calls: its
-// usec is then the timed calls' mean times its calls, and its percentiles come
-// from the timed calls, which Redis too keeps only as a sampled histogram.
+// When neither the slowlog nor the latency monitor needs every call timed
+// (call-observers.ts), a busy command's calls are timed one in TIME_EVERY once
+// it has ALWAYS_TIMED timed calls: its usec is then the timed calls' mean times
+// its calls, and its percentiles come from the timed calls, which Redis too
+// keeps only as a sampled histogram.
 
 import type { AnyReply } from '../protocol/resp.js';
 import type { NodeView } from './types.js';
