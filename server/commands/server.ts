@@ -317,6 +317,7 @@ const FIXED_CONFIG: ReadonlyMap<string, string> = new Map([
   ['io-threads', '1'],
   ['hz', '10'],
   ['tcp-keepalive', '0'],
+  ['daemonize', 'no'],
 ]);
 
 /** Settings that CONFIG GET never shows: the cluster secret and where it is kept. */
