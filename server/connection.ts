@@ -110,6 +110,8 @@ export class Connection {
         return state.peer === null ? host.setting('client-query-buffer-limit') : Infinity;
       },
       authRequired: () => !state.authenticated && host.passwordRequired(),
+      // config.ts's minimum of both settings, as in Redis: smaller lengths skip the lookups.
+      leastLimit: 1024 * 1024,
     });
     socket.setNoDelay(true);
     // `timeout` (seconds): an idle client is closed, as in Redis; 0 never. A subscriber waits for messages, not idle.

@@ -232,6 +232,29 @@ describe('protocol errors, with Redis\'s texts', () => {
     expect(decode(resp('SET', 'k', 'v'.repeat(1001)), [], limits).error).toBe('Protocol error: invalid bulk length');
   });
 
+  test('leastLimit: lengths and totals under it are taken without reading the limits, those over it are checked', () => {
+    let reads = 0;
+    const requests: string[][] = [];
+    const decoder = new RequestDecoder((argv) => requests.push(argv), {
+      leastLimit: 1000,
+      authRequired: () => false,
+      get maxBulkLen() {
+        reads++;
+        return 1500;
+      },
+      get maxQueryBuffer() {
+        reads++;
+        return 1 << 30;
+      },
+    });
+    const feed = (s: string): string | null => decoder.feed(Buffer.from(s, 'latin1'));
+    const small = resp('SET', 'k', 'v'.repeat(900));
+    expect([feed(small.slice(0, 7)), feed(small.slice(7) + small), requests.length, reads]).toEqual([null, null, 2, 0]);
+    expect([feed(resp('SET', 'k', 'v'.repeat(1500))), requests.length]).toEqual([null, 3]);
+    expect(reads).toBeGreaterThan(0);
+    expect(feed(resp('SET', 'k', 'v'.repeat(1501)))).toBe('Protocol error: invalid bulk length');
+  });
+
   test('unauthenticated: more than 10 arguments, or a bulk over 16 KiB, is refused', () => {
     const limits = { authRequired: () => true };
     expect(decode('*10\r\n', [], limits)).toEqual({ requests: [], error: null });

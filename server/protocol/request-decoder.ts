@@ -3,10 +3,9 @@
 // The framing is a port of networking.c's processInlineBuffer/processMultibulkBuffer:
 // the same checks in the same order, with the same protocol error texts, so a
 // bad client sees exactly the bytes Redis would send it before the connection
-// closes. redis-parser only ever sees the bytes of multibulk requests that
-// passed those checks, and turns them into arguments (binary-safe buffers,
-// kept as latin1 strings); inline lines never reach it, since it would take
-// their first byte for a reply type. Each request is handed over as soon as it is complete, before the
+// closes. The same pass that checks a bulk takes its bytes as an argument (a
+// latin1 string, one char per byte, so binary-safe): the bytes are read once.
+// Each request is handed over as soon as it is complete, before the
 // next header is even looked at: a request may change how the next one is
 // judged (AUTH lifts the limits on unauthenticated clients), as it does in Redis.
 //
@@ -14,7 +13,6 @@
 // be split; this decoder always behaves as Redis does when bytes trickle in, so
 // its result never depends on how the stream was chunked.
 
-import RedisParser from 'redis-parser';
 import { splitInlineArgs } from './inline.js';
 import { parseLongLong } from './numbers.js';
 
@@ -30,6 +28,15 @@ export const UNAUTH_MAX_BULK = 16384;
  * of empty arguments under a huge count cannot grow memory without bound.
  */
 export const ARG_OVERHEAD = 16;
+/** Arguments allocated up front at most; a bigger count grows as its bulks arrive, as Redis's argv does. */
+const PREALLOCATED_ARGS = 1024;
+
+declare global {
+  interface Buffer {
+    /** Node's own latin1 decoding of [start, end), without toString()'s argument handling. */
+    latin1Slice(start: number, end: number): string;
+  }
+}
 
 export interface DecoderLimits {
   /** proto-max-bulk-len */
@@ -38,6 +45,13 @@ export interface DecoderLimits {
   maxQueryBuffer: number;
   /** Before AUTH Redis refuses big requests: more than 10 arguments or a bulk over 16 KiB. */
   authRequired: () => boolean;
+  /**
+   * What maxBulkLen and maxQueryBuffer can never be below (the settings' minimum,
+   * 1 MiB as in Redis): a length or a total under it is accepted without reading
+   * them, since reading a setting per argument costs more than the rest of the
+   * check. Default 0: read them every time.
+   */
+  leastLimit?: number;
 }
 
 /**
@@ -62,13 +76,12 @@ export class RequestDecoder {
    * this, a line arriving in small pieces is copied and rescanned at each one.
    */
   private lineAwaits = 0;
-  /** Decodes the validated bytes of multibulk requests; holds the arguments of one in progress. */
-  private readonly parser: RedisParser;
   /** A multibulk request is in progress, with this many arguments still to come. */
   private inRequest = false;
   private argsLeft = 0;
-  /** Where, in the buffer being scanned, the bytes not yet handed to the parser start (-1: none). */
-  private segStart = -1;
+  /** The arguments of the request in progress read so far, and how many. */
+  private argv: string[] = [];
+  private argc = 0;
   /** Length of the bulk whose header was read, or -1 while its header is awaited. */
   private bulkLen = -1;
   /** Bytes of the arguments read so far, counted against the query buffer limit. */
@@ -85,19 +98,9 @@ export class RequestDecoder {
     private readonly onRequest: (argv: string[]) => void,
     private readonly limits: DecoderLimits,
   ) {
-    this.parser = new RedisParser({
-      returnBuffers: true,
-      returnReply: (reply: unknown) => {
-        if (this.stopped || !Array.isArray(reply)) return;
-        const argv = new Array<string>(reply.length);
-        for (let i = 0; i < reply.length; i++) argv[i] = (reply[i] as Buffer).toString('latin1');
-        this.onRequest(argv);
-      },
-      returnError: () => {
-        /* unreachable: the parser only sees validated multibulk requests */
-      },
-    });
+    this.leastLimit = limits.leastLimit ?? 0;
   }
+  private readonly leastLimit: number;
 
   /** Stops delivering requests (the connection is closing). */
   stop(): void {
@@ -106,9 +109,7 @@ export class RequestDecoder {
     this.pending = [];
     this.pendingLen = 0;
     this.inRequest = false;
-    // No parser.reset(): stop() may be called from inside the parser's own
-    // callback (QUIT), and resetting it there breaks the loop it is running.
-    // A stopped decoder never feeds the parser again.
+    this.argv = [];
   }
 
   /** Bytes held for a request not yet complete. */
@@ -138,16 +139,9 @@ export class RequestDecoder {
     let pos = 0;
     let error: ProtocolError | null = null;
     try {
-      this.segStart = this.inRequest ? 0 : -1;
       const result = this.scan(buf);
       pos = result.pos;
       error = result.error;
-      // The validated part of a request still in progress goes to the parser now,
-      // so only its unvalidated tail is held here.
-      if (error === null && this.inRequest && this.segStart >= 0 && pos > this.segStart) {
-        this.parser.execute(buf.subarray(this.segStart, pos));
-      }
-      this.segStart = -1;
     } catch (e) {
       // A request handler threw. Without this the exception would escape the
       // socket's 'data' listener and take the whole node down; closing this one
@@ -169,7 +163,8 @@ export class RequestDecoder {
   }
 
   private checkBuffered(): ProtocolError | null {
-    if (this.pendingLen + this.argvBytes > this.limits.maxQueryBuffer) {
+    const held = this.pendingLen + this.argvBytes;
+    if (held > this.leastLimit && held > this.limits.maxQueryBuffer) {
       this.stop();
       return QUERY_BUFFER_LIMIT;
     }
@@ -215,12 +210,12 @@ export class RequestDecoder {
         if (count > UNAUTH_MAX_ARGS && this.limits.authRequired()) {
           return { pos, error: 'Protocol error: unauthenticated multibulk length' };
         }
-        const headerStart = pos;
         pos = cr + 2;
         // *0 and negative counts are valid requests that Redis ignores.
         if (count <= 0) continue;
         this.inRequest = true;
-        this.segStart = headerStart;
+        this.argv = count <= PREALLOCATED_ARGS ? new Array<string>(count) : [];
+        this.argc = 0;
         this.argsLeft = count;
         this.bulkLen = -1;
         this.argvBytes = 0;
@@ -239,7 +234,8 @@ export class RequestDecoder {
           if (buf[pos] !== 36 /* $ */) {
             return { pos, error: `Protocol error: expected '$', got '${String.fromCharCode(buf[pos]!)}'` };
           }
-          const blen = lengthField(buf, pos + 1, cr, this.limits.maxBulkLen);
+          // Lengths under the least limit are read without asking for the setting.
+          const blen = lengthField(buf, pos + 1, cr, this.leastLimit) ?? lengthField(buf, pos + 1, cr, this.limits.maxBulkLen);
           if (blen === null || blen < 0) {
             return { pos, error: 'Protocol error: invalid bulk length' };
           }
@@ -255,19 +251,20 @@ export class RequestDecoder {
           return { pos, error: null };
         }
         this.argvBytes += this.bulkLen + ARG_OVERHEAD;
+        this.argv[this.argc++] = buf.latin1Slice(pos, pos + this.bulkLen);
         pos += this.bulkLen + 2;
         this.bulkLen = -1;
         this.argsLeft--;
         // A request bigger than the limit is refused even when it arrived whole,
         // as Redis refuses it (its query buffer holds the whole big argument).
-        if (this.argvBytes > this.limits.maxQueryBuffer) return { pos, error: QUERY_BUFFER_LIMIT };
+        if (this.argvBytes > this.leastLimit && this.argvBytes > this.limits.maxQueryBuffer) return { pos, error: QUERY_BUFFER_LIMIT };
       }
-      // Complete: the parser delivers it now, before the next header is judged.
+      // Complete: delivered now, before the next header is judged.
       this.inRequest = false;
       this.argvBytes = 0;
-      const from = this.segStart;
-      this.segStart = -1;
-      this.parser.execute(buf.subarray(from, pos));
+      const argv = this.argv;
+      this.argv = [];
+      this.onRequest(argv);
     }
     return { pos, error: null };
   }
