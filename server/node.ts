@@ -433,6 +433,10 @@ export class KvNode implements ConnectionHost {
       },
       reload: () => this.reload(),
       unblockClient: (id, error) => this.blocking.unblockClient(id, error),
+      ownerByTable: (key) => {
+        const route = ownerOf(this.routing.currentTable, key);
+        return 'error' in route ? null : route.node;
+      },
       resetStats: () => {
         this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
         this.store.lookups.hits = this.store.lookups.misses = 0;

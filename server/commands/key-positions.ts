@@ -8,7 +8,25 @@ export function keyRange(spec: CommandSpec, argv: readonly string[]): { first: n
   const k = spec.keys;
   if (k === null) return null;
   if (k.numkeys !== undefined) return countedRange(k.first, k.numkeys, argv);
+  if (k.store === true) {
+    // The sorted key and the destination as one step (SORT key … STORE dest).
+    const dest = sortStoreKey(argv);
+    if (dest === null) return k.first > 0 ? { first: k.first, last: k.first, step: 1 } : null;
+    return k.first > 0 ? { first: k.first, last: dest, step: dest - k.first } : { first: dest, last: dest, step: 1 };
+  }
   return { first: k.first, last: Math.min(k.last < 0 ? argv.length + k.last : k.last, argv.length - 1), step: k.step };
+}
+
+/** SORT's STORE destination, as db.c's sortGetKeys finds it: options that take arguments are skipped, the last STORE wins. */
+function sortStoreKey(argv: readonly string[]): number | null {
+  let dest: number | null = null;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!.toLowerCase();
+    if (a === 'limit') i += 2;
+    else if (a === 'get' || a === 'by') i += 1;
+    else if (a === 'store' && i + 1 < argv.length) dest = i + 1;
+  }
+  return dest;
 }
 
 /** Indexes into argv of the keys a write command changes: all its keys unless the table names fewer. */

@@ -71,6 +71,18 @@ describe('events of writes', () => {
     expect(s.events()).toEqual(['__keyspace@0__:a set', '__keyevent@0__:set a', '__keyspace@0__:b set', '__keyevent@0__:set b']);
   });
 
+  test('SORT … STORE: sortstore, or del when it stores nothing; SORT alone writes no key', () => {
+    const s = session('Elg');
+    s.run('RPUSH', 'src', '2', '1');
+    s.run('SET', 'dd', 'x');
+    s.events();
+    s.run('SORT', 'src', 'STORE', 'dd');
+    s.run('SORT', 'nokey', 'STORE', 'dd');
+    s.run('SORT', 'nokey', 'STORE', 'dd');
+    s.run('SORT', 'src');
+    expect(s.events()).toEqual(['__keyevent@0__:sortstore dd', '__keyevent@0__:del dd']);
+  });
+
   test('masked by class: K$ publishes string events only', () => {
     const s = session('K$');
     s.run('HSET', 'h', 'f', 'v');

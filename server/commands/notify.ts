@@ -144,6 +144,8 @@ const BY_COMMAND: Record<string, Events> = {
   zinterstore: ['z', 'zinterstore'],
   zdiffstore: ['z', 'zdiffstore'],
   zrangestore: ['z', 'zrangestore'],
+  // SORT … STORE; without STORE it writes no key.
+  sort: ['l', 'sortstore'],
 };
 
 /** Commands whose 0 or nil reply means they changed nothing (beyond the store's own noChange). */
@@ -201,8 +203,8 @@ export function keyEventsOf(ctx: Ctx, spec: CommandSpec, argv: readonly string[]
         const event = typeof events === 'function' ? events(argv, nth) : events;
         if (event === null) return;
         const exists = store.has(key);
-        // DEL and its kin: only keys that were there.
-        if (event[1] === 'del') {
+        // DEL and its kin: only keys that were there. A SORT that stores nothing deletes its destination.
+        if (event[1] === 'del' || (event[1] === 'sortstore' && !exists)) {
           if (existed[nth] && !exists) notify(node, 'g', 'del', key);
           return;
         }

@@ -25,6 +25,7 @@ import * as latency from './latency-monitor.js';
 import * as monitor from './monitor.js';
 import * as clients from './clients.js';
 import * as memory from './memory.js';
+import * as sort from './sort.js';
 
 const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
 const TWO_KEYS: KeySpec = { first: 1, last: 2, step: 1 };
@@ -218,6 +219,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     { name: 'renamenx', arity: 3, flags: ['write', 'fast'], keys: TWO_KEYS, routing: 'rename', run: keys.renamenx, summary: 'Rename a key, only if the new key does not exist' },
     // COPY is RENAME that keeps its source: the same strategy carries it across nodes (cluster/move-key.ts).
     { name: 'copy', arity: -3, flags: ['write', 'denyoom'], keys: TWO_KEYS, writes: { first: 2, last: 2, step: 1 }, routing: 'rename', run: keys.copy, summary: 'Copy a key', since: '6.2.0' },
+    // SORT's STORE destination is a key (routed with the sorted one); BY/GET patterns read the sorted key's node only.
+    { name: 'sort', arity: -2, flags: ['write', 'denyoom'], keys: { first: 1, last: 1, step: 1, store: true }, writes: { first: 0, last: 0, step: 0, store: true }, run: sort.sort, summary: 'Sort the elements in a list, set or sorted set, optionally storing the result' },
+    { name: 'sort_ro', arity: -2, flags: ['readonly'], keys: ONE_KEY, run: sort.sortRo, summary: 'Sort the elements in a list, set or sorted set. Read-only variant of SORT.', since: '7.0.0' },
     {
       name: 'object',
       arity: -2,

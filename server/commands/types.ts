@@ -124,6 +124,8 @@ export interface NodeView {
   resetStats(): void;
   /** KV.RELOAD: re-reads the node's configuration (its file, or etcd); null when applied, else why not (nothing changed). */
   reload(): string | null;
+  /** The node this node's routing table gives `key` to (null: none); absent where there is no table. SORT's patterns stay on the sorted key's node. */
+  ownerByTable?(key: string): string | null;
   /** CLIENT UNBLOCK: ends the wait of this node's client `id` (blocked in BLPOP…) as a timeout or with an error; false if it was not waiting. */
   unblockClient?(id: number, error: boolean): boolean;
   /** The node's files: dump.rdb and the append-only file. */
@@ -201,6 +203,8 @@ export interface KeySpec {
   readonly first: number;
   readonly last: number;
   readonly step: number;
+  /** Also the key after SORT's STORE, found as Redis's sortGetKeys finds it. */
+  readonly store?: true;
   /**
    * Keys counted by an argument (ZUNION numkeys key…, ZUNIONSTORE dest numkeys
    * key…): argv[numkeys] says how many keys follow it. first..last are then
