@@ -17,7 +17,7 @@ if ! command -v tclsh >/dev/null; then echo "redis-suite: tclsh not found (apt-g
 if [ ! -f dist/server/main.js ]; then echo "redis-suite: dist/server/main.js missing: run npm run build first"; exit 1; fi
 
 UNITS=(unit/type/string unit/type/incr unit/type/hash unit/keyspace unit/expire unit/multi unit/protocol
-  unit/info-command unit/info unit/quit unit/scan unit/other unit/auth unit/querybuf unit/dump unit/bitops unit/pubsub unit/type/set unit/type/zset unit/type/list unit/type/list-3 unit/introspection unit/introspection-2 unit/slowlog)
+  unit/info-command unit/info unit/quit unit/scan unit/other unit/auth unit/querybuf unit/dump unit/bitops unit/pubsub unit/type/set unit/type/zset unit/type/list unit/type/list-3 unit/introspection unit/introspection-2 unit/slowlog unit/sort)
 
 work=$(mktemp -d)
 logs=${REDIS_SUITE_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/kv-redis-suite.XXXXXX")}
