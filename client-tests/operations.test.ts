@@ -231,6 +231,9 @@ describeWithRedis('operations commands against redis-server', () => {
       ['CLIENT REPLY SKIP', 'PING pong', 'PING pong2'],
       ['CLIENT REPLY SKIP', 'CLIENT REPLY ON', 'PING'],
       ['CLIENT REPLY OFF', 'CLIENT REPLY SKIP', 'PING a', 'CLIENT REPLY ON', 'PING b'],
+      // (Un)subscribe confirmations go out anyway, as pushes; errors do not.
+      ['CLIENT REPLY OFF', 'SUBSCRIBE channel', 'PSUBSCRIBE ch*', 'SUBSCRIBE', 'UNSUBSCRIBE channel', 'PUNSUBSCRIBE ch*'],
+      ['CLIENT REPLY OFF', 'HELLO 3', 'SUBSCRIBE channel', 'PSUBSCRIBE ch*', 'UNSUBSCRIBE channel', 'PUNSUBSCRIBE ch*', 'PING'],
     ]) {
       const got: string[] = [];
       for (const port of [redis.port, single.ports['solo']!]) {

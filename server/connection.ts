@@ -20,7 +20,7 @@ import { hostOf } from './oplog.js';
 import { fansOut, isBlockedWait, isMultiStep } from './cluster/routing-stage.js';
 import { dropSubscriptions, isSubscribed } from './commands/pubsub.js';
 import { dropMonitor } from './commands/monitor.js';
-import { pausedUntil } from './commands/clients.js';
+import { pausedUntil, repliesAnyway } from './commands/clients.js';
 
 export interface ConnectionHost extends PipelineHost {
   setting(name: string): number;
@@ -265,7 +265,7 @@ export class Connection {
     const result = execute(this.host, this.state, argv);
     if (this.replicaId !== null) return; // a replica's stream: nothing it sends is answered
     // CLIENT REPLY OFF, or SKIP's next command: the reply is dropped (the flags as the command left them).
-    const silent = this.state.replyOff || this.state.replySkip;
+    const silent = (this.state.replyOff || this.state.replySkip) && !repliesAnyway(argv, result);
     if (this.state.replySkip || this.state.replySkipNext) {
       this.state.replySkip = this.state.replySkipNext;
       this.state.replySkipNext = false;

@@ -205,6 +205,17 @@ export function pauseMode(node: NodeView): 'write' | 'all' | null {
 // ---------------------------------------------------------------------------
 // CLIENT REPLY
 
+const SUBSCRIPTIONS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+
+/**
+ * Whether a reply goes out even under CLIENT REPLY OFF or SKIP: (un)subscribe
+ * confirmations, which Redis 7.0 writes as pushes (CLIENT_PUSHING), as it
+ * does the messages themselves. Their errors are silenced like any reply.
+ */
+export function repliesAnyway(argv: readonly string[], reply: unknown): boolean {
+  return typeof reply === 'string' && reply.charCodeAt(0) !== 45 /* '-' */ && SUBSCRIPTIONS.has(argv[0]!.toLowerCase());
+}
+
 /**
  * CLIENT REPLY ON|OFF|SKIP. OFF and SKIP have no reply of their own; SKIP
  * silences the next command's (the connection applies the flags).
