@@ -1777,6 +1777,73 @@ const BITMAP_SEQUENCES: Record<string, Sequence> = {
   },
 };
 
+/** SLOWLOG GET and LATENCY replies with what depends on the process masked: ids, times, durations, client addresses. */
+const OPS: Compare = {
+  kind: 'canon',
+  fn: (reply) => reply.replace(/\$\d+\r\n127\.0\.0\.1:\d+\r\n/g, '<addr>').replace(/:\d+\r\n/g, ':<n>\r\n'),
+};
+const ops = (...argv: string[]): Step => cmp(OPS, ...argv);
+
+const OPS_SEQUENCES: Record<string, Sequence> = {
+  'SLOWLOG, LATENCY, MEMORY USAGE and CLIENT KILL on the entry node': (d) =>
+    d.steps([
+      ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'],
+      ['CONFIG', 'SET', 'slowlog-max-len', '5'],
+      ['SLOWLOG', 'RESET'],
+      ['SET', 'apple', 'x'],
+      ['SET', 'zebra', 'y'],
+      ['MSET', 'apple', '1', 'zebra', '2'],
+      ['HSET', 'hash', 'f', 'v'],
+      // A transaction's keys on one node (the cluster's rule): its commands are logged, EXEC is not.
+      ['MULTI'],
+      ['INCR', 'apple'],
+      ['GET', 'avocado'],
+      ['EXEC'],
+      ops('SLOWLOG', 'GET'),
+      ops('SLOWLOG', 'GET', '-1'),
+      ['SLOWLOG', 'LEN'],
+      ['CONFIG', 'SET', 'slowlog-max-len', '2'],
+      ['SLOWLOG', 'LEN'],
+      ops('SLOWLOG', 'GET', '1'),
+      ['SLOWLOG', 'GET', '-5'],
+      ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'],
+      ['SLOWLOG', 'RESET'],
+      ['GET', 'apple'],
+      ['SLOWLOG', 'GET'],
+      ['CONFIG', 'SET', 'slowlog-max-len', '128'],
+      ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+      ['LATENCY', 'LATEST'],
+      ['LATENCY', 'HISTORY', 'command'],
+      ['LATENCY', 'RESET'],
+      ['MEMORY', 'USAGE', 'apple'],
+      ['MEMORY', 'USAGE', 'zebra'],
+      ['MEMORY', 'USAGE', 'hash'],
+      ['MEMORY', 'USAGE', 'nokey'],
+      ['CLIENT', 'KILL', '127.0.0.1:1'],
+      ['CLIENT', 'KILL', 'ID', '999999'],
+      ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+    ]),
+  'random operations commands among writes to keys of every node': async (d) => {
+    const rng = new Rng(0x510);
+    const keys = ['apple', 'mango', 'nut', 'zebra', 'k'];
+    await d.steps([['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET']]);
+    for (let i = 0; i < 300; i++) {
+      const k = rng.pick(keys);
+      const pick = rng.int(9);
+      if (pick === 0) await d.run(['SET', k, String(rng.int(100))]);
+      else if (pick === 1) await d.run(['GET', k]);
+      else if (pick === 2) await d.run(['RPUSH', `${k}:l`, 'a', 'b']);
+      else if (pick === 3) await d.run(['SADD', `${k}:s`, ...Array.from({ length: rng.int(40) }, (_, j) => String(j))]);
+      else if (pick === 4) await d.run(['SLOWLOG', 'GET', String(rng.int(12) - 1)], OPS);
+      else if (pick === 5) await d.run(['SLOWLOG', 'LEN']);
+      else if (pick === 6) await d.run(['CONFIG', 'SET', 'slowlog-max-len', String(rng.int(20))]);
+      else if (pick === 7) await d.run(rng.chance(0.2) ? ['SLOWLOG', 'RESET'] : ['LATENCY', 'LATEST']);
+      else await d.run(['MEMORY', 'USAGE', k]);
+    }
+    await d.steps([['CONFIG', 'SET', 'slowlog-max-len', '128'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']]);
+  },
+};
+
 function defineSuite(target: Target, proto: 2 | 3, sequences: Record<string, Sequence>): void {
   describe(`${target.name}, RESP${proto}`, () => {
     let d: Differential;
@@ -1898,6 +1965,12 @@ describeWithRedis('differential conformance against redis-server', () => {
   describe('bitmaps and LCS', () => {
     for (const target of TARGETS) {
       for (const proto of PROTOS) defineSuite(target, proto, BITMAP_SEQUENCES);
+    }
+  });
+
+  describe('operations commands: SLOWLOG, LATENCY, MEMORY USAGE, CLIENT KILL', () => {
+    for (const target of TARGETS) {
+      for (const proto of PROTOS) defineSuite(target, proto, OPS_SEQUENCES);
     }
   });
 
