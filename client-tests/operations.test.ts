@@ -305,6 +305,10 @@ describeWithRedis('operations commands against redis-server', () => {
     const other = await connect(single.ports['solo']!);
     expect(await other.command('CLIENT', 'LIST', 'ID', id)).toMatch(/flags=x db=0 sub=0 psub=0 ssub=0 multi=1 qbuf=0 .* cmd=set /);
     expect(await c.command('DISCARD')).toBe('+OK\r\n');
+    // idle: seconds since the client last sent anything; age: since it connected.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await other.command('CLIENT', 'LIST', 'ID', id)).toMatch(/ age=1 idle=1 /);
+    expect(await c.command('CLIENT', 'INFO')).toMatch(/ idle=0 /);
     await closeAll();
   });
 });

@@ -170,6 +170,8 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.host.countBytes(chunk.length, 0);
+    // CLIENT LIST's idle: once per read, not per command.
+    if (chunk.length > 0) this.state.lastInteraction = Date.now();
     // libuv reads a busy socket up to 32 times in a row: a client that pipelines
     // hard would have its megabytes run before anyone else's next request. One
     // full read per turn of the event loop, then the others get theirs.

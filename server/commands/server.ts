@@ -182,11 +182,13 @@ function requestBytes(argv: readonly string[]): number {
 
 /** One line of CLIENT LIST / CLIENT INFO, Redis 7's fields in Redis's order (then 7.2's lib-name and lib-ver). */
 function clientInfoLine(c: ClientState, current: readonly string[] | null): string {
-  const age = Math.floor((Date.now() - c.createdAt) / 1000);
+  const now = Date.now();
+  const age = Math.floor((now - c.createdAt) / 1000);
+  const idle = Math.max(0, Math.floor((now - c.lastInteraction) / 1000));
   const multi = c.multi === null ? -1 : c.multi.length;
   const qbuf = current === null ? 0 : requestBytes(current);
   return (
-    `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=0 name=${c.name} age=${age} idle=0 ` +
+    `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=0 name=${c.name} age=${age} idle=${idle} ` +
     `flags=${clientFlags(c)} db=0 sub=${c.pubsub?.channels.size ?? 0} psub=${c.pubsub?.patterns.size ?? 0} ssub=${c.pubsub?.shardChannels.size ?? 0} multi=${multi} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default ` +
     `redir=-1 resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}\n`

@@ -19,6 +19,8 @@ export interface ClientState {
   readonly remoteAddress: string;
   readonly localAddress: string;
   readonly createdAt: number;
+  /** When the client last sent something (ms), for CLIENT LIST's idle. */
+  lastInteraction: number;
   lastCommand: string;
   /** Commands queued since MULTI; null outside a transaction. */
   multi: QueuedCommand[] | null;
@@ -78,6 +80,7 @@ export function newClientState(id: number, remoteAddress: string, localAddress: 
     remoteAddress,
     localAddress,
     createdAt: Date.now(),
+    lastInteraction: Date.now(),
     lastCommand: 'NULL',
     multi: null,
     multiFailed: false,
