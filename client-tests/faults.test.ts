@@ -177,7 +177,9 @@ describe('the owner of half the buckets fails under load', () => {
     const longestLocal = localLatencies.reduce((m, x) => Math.max(m, x), 0);
     console.log(`foo-only connection during the pause: ${localLatencies.length} SETs, longest ${longestLocal} ms`);
     expect(localLatencies.length).toBeGreaterThan(100);
-    expect(longestLocal).toBeLessThan(300);
+    // Far below forward-timeout (1000 ms), which is what a blocked foo would show;
+    // with room for a GC pause or a loaded machine (314 ms once in CI on a shared VM).
+    expect(longestLocal).toBeLessThan(600);
 
     const failed = duringPause.filter((o) => !o.ok);
     expect(failed.length).toBeGreaterThan(0);

@@ -75,12 +75,15 @@ export class Coordinator {
   /** read(), retried while etcd does not answer, for at most `waitMs`; a missing configuration is an error at once. */
   async readAtStart(waitMs = START_WAIT_MS): Promise<StoredConfig> {
     const deadline = Date.now() + waitMs;
+    // etcd's own error, not the client's "circuit breaker is open" that follows a few of them.
+    let cause: unknown = null;
     for (;;) {
       let stored: StoredConfig | null;
       try {
         stored = await this.read();
       } catch (e) {
-        if (Date.now() >= deadline) throw new ConfigError(`cannot reach etcd at ${this.endpoints} (${this.url}) after ${Math.round(waitMs / 1000)} s: ${etcdError(e)}`);
+        if (cause === null || !/circuit breaker/i.test(etcdError(e))) cause = e;
+        if (Date.now() >= deadline) throw new ConfigError(`cannot reach etcd at ${this.endpoints} (${this.url}) after ${Math.round(waitMs / 1000)} s: ${etcdError(cause)}`);
         await new Promise((res) => setTimeout(res, 250));
         continue;
       }
