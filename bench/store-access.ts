@@ -51,6 +51,12 @@ const variants: [string, () => void][] = [
     }
   }],
   ['Store.get() (store.ts)', () => { for (let i = 0; i < OPS; i++) if (store.get(keyAt(i)) !== undefined) sink++; }],
+  ['Store.has() then Store.get(), as a GET does', () => {
+    for (let i = 0; i < OPS; i++) {
+      const k = keyAt(i);
+      if (store.has(k) && store.get(k) !== undefined) sink++;
+    }
+  }],
   ['node-cache set() of an existing key', () => { for (let i = 0; i < OPS; i++) cache.set(keyAt(i), 'value', 0); }],
   ['data[key] entry updated in place', () => {
     for (let i = 0; i < OPS; i++) {

@@ -55,6 +55,20 @@ describe('values', () => {
     expect(store.size()).toBe(0);
   });
 
+  test('each step of a read-then-write on one key sees the one before (the store remembers its last lookup)', () => {
+    expect([store.has('k'), store.get('k')]).toEqual([false, undefined]);
+    store.set('k', 'a');
+    expect([store.has('k'), store.get('k')]).toEqual([true, 'a']);
+    store.set('k', 'b');
+    expect(store.get('k')).toBe('b');
+    expect(store.del('k')).toBe(true);
+    expect([store.has('k'), store.get('k'), store.del('k')]).toEqual([false, undefined, false]);
+    store.set('j', 'x');
+    store.set('k', 'c');
+    expect(store.del('j')).toBe(true); // moves k's place in the SCAN order
+    expect([store.get('k'), store.keys()]).toEqual(['c', ['k']]);
+  });
+
   test('a hash is held by reference (useClones false): changes through get() are seen', () => {
     const h = new Hash();
     store.set('h', h);

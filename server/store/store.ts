@@ -123,6 +123,13 @@ export class Store {
    * holds its index. A deletion moves the last key into the hole.
    */
   private order: string[] = [];
+  /**
+   * The last key looked up and its entry (undefined: missing), so the lookups
+   * of one command (keyspace_hits' count, then the read; a read, then its
+   * write) find the key once. Reset when a key is added or removed.
+   */
+  private lastKey: string | null = null;
+  private lastEntry: Entry | undefined = undefined;
   /** Keys set with a TTL; the active expiry sampler walks these. */
   private volatile = new Set<string>();
   private sampler: Iterator<string> | null = null;
@@ -153,22 +160,25 @@ export class Store {
     this.cache.data = Object.create(null) as NodeCache.Data;
     this.data = this.cache.data as unknown as Record<string, Entry>;
     this.order = [];
+    this.lastKey = null;
   }
 
   /** Stores a value with its expiry time (0: none), in place when the key exists. */
   private put(key: string, v: Value, t: number): void {
-    const e = this.data[key];
+    const e = key === this.lastKey ? this.lastEntry : this.data[key];
     if (e !== undefined) {
       e.v = v;
       e.t = t;
     } else {
       this.data[key] = { t, v, i: this.order.length };
       this.order.push(key);
+      this.lastKey = null;
     }
   }
 
   /** Drops a key and its place in `order`, the last key taking that place. */
   private remove(key: string, e: Entry): void {
+    this.lastKey = null;
     delete this.data[key];
     const last = this.order.pop()!;
     if (e.i !== this.order.length) {
@@ -209,7 +219,13 @@ export class Store {
    * is deleted here; on a replica, it is left in place.
    */
   private live(key: string): Entry | undefined {
-    const e = this.data[key];
+    let e: Entry | undefined;
+    if (key === this.lastKey) e = this.lastEntry;
+    else {
+      e = this.data[key];
+      this.lastKey = key;
+      this.lastEntry = e;
+    }
     if (e === undefined || e.t === 0) return e;
     if (this.replicaMode) return e.t > Date.now() ? e : undefined;
     if (e.t >= Date.now()) return e;
@@ -271,18 +287,19 @@ export class Store {
 
   /** False for a key that has expired, even if not yet collected: DEL counts only live keys. */
   del(key: string): boolean {
-    const e = this.data[key];
-    if (e === undefined) return false;
-    if (this.replicaMode && this.live(key) === undefined) {
-      // The primary's DEL of a key that expired: gone now, as Redis's replica deletes it.
+    const e = this.live(key);
+    if (e !== undefined) {
       this.remove(key, e);
-      this.volatile.delete(key);
-      return false;
+      if (this.volatile.size !== 0) this.volatile.delete(key);
+      return true;
     }
-    if (this.live(key) === undefined) return false;
-    this.remove(key, e);
-    if (this.volatile.size !== 0) this.volatile.delete(key);
-    return true;
+    const expired = this.replicaMode ? this.data[key] : undefined;
+    if (expired !== undefined) {
+      // The primary's DEL of a key that expired: gone now, as Redis's replica deletes it.
+      this.remove(key, expired);
+      this.volatile.delete(key);
+    }
+    return false;
   }
 
   /** Milliseconds left: -2 when the key does not exist, -1 when it has no TTL. */
