@@ -68,9 +68,9 @@ test('CLIENT PAUSE WRITE holds writes (and an EXEC of writes) until its timeout;
   expect(held).not.toBe(null);
   expect(pausedUntil(view, c, ['GET', 'k'])).toBe(null);
   expect(pausedUntil(view, c, ['PUBLISH', 'ch', 'm'])).not.toBe(null); // may_replicate
-  // In MULTI a write is only queued; its EXEC waits.
+  // As in Redis 7.0, a write waits even when MULTI would only queue it, and so does an EXEC of writes.
   const inMulti: ClientState = { ...c, multi: [{ spec: lookupCommand('set')!, argv: ['SET', 'k', 'v'] }] };
-  expect(pausedUntil(view, inMulti, ['SET', 'k', 'v'])).toBe(null);
+  expect(pausedUntil(view, inMulti, ['SET', 'k', 'v'])).not.toBe(null);
   expect(pausedUntil(view, inMulti, ['EXEC'])).not.toBe(null);
   expect(pausedUntil(view, { ...c, multi: [] }, ['EXEC'])).toBe(null);
 
@@ -84,6 +84,7 @@ test('CLIENT PAUSE WRITE holds writes (and an EXEC of writes) until its timeout;
 
   expect(run(node.ctx, 'CLIENT', 'PAUSE', '100000')).toBe('+OK\r\n');
   expect(pausedUntil(view, c, ['PING'])).not.toBe(null);
+  expect(pausedUntil(view, { ...c, monitor: true }, ['PING'])).toBe(null); // a monitor is a replica in Redis's terms
   expect(run(node.ctx, 'CLIENT', 'UNPAUSE')).toBe('+OK\r\n');
   expect(pausedUntil(view, c, ['PING'])).toBe(null);
 

@@ -144,15 +144,15 @@ function mayWrite(client: ClientState, argv: readonly string[]): boolean {
 
 /**
  * The end of a pause this request must wait for, or null when it may run now.
- * The connection asks before each request of a client (not of a link); in
- * MULTI a command is only queued, so only its EXEC waits.
+ * The connection asks before each request of a client (not of a link). As in
+ * Redis 7.0, a write waits even inside MULTI, where it would only be queued,
+ * and replicas and monitors never wait.
  */
 export function pausedUntil(node: NodeView, client: ClientState, argv: readonly string[]): Promise<void> | null {
   if (pausedNodes === 0) return null;
   const p = PAUSES.get(node);
-  if (p === undefined || p.mode === null || client.replica?.id != null) return null;
+  if (p === undefined || p.mode === null || client.replica?.id != null || client.monitor) return null;
   if (p.mode === 'all') return p.ended;
-  if (client.multi !== null && argv[0]!.toLowerCase() !== 'exec') return null;
   return mayWrite(client, argv) ? p.ended : null;
 }
 
