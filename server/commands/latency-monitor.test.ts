@@ -74,3 +74,45 @@ test('only the last 160 seconds are kept', () => {
   expect(s.samples[0]!.latency).toBe(41);
   expect(s.max).toBe(200);
 });
+
+test("LATENCY GRAPH draws Redis's sparkline: the bytes redis-server 7.0.15 sent for the same samples", () => {
+  vi.useFakeTimers({ now: 1_795_954_502_000 });
+  node = testNode();
+  run('CONFIG', 'SET', 'latency-monitor-threshold', '1');
+  for (const ms of [12, 5, 30, 2, 20]) {
+    took('keys', ms);
+    vi.advanceTimersByTime(1000);
+  }
+  const text =
+    'command - high 30 ms, low 2 ms (all time high 30 ms)\n' +
+    '-'.repeat(80) +
+    '\n' +
+    ['  #  ', '  | o', 'o | |', '|o|_|', '     ', '54321', 'sssss'].join('\n') +
+    '\n';
+  expect(run('LATENCY', 'GRAPH', 'command')).toBe(`$${text.length}\r\n${text}\r\n`);
+});
+
+test('LATENCY DOCTOR says what redis-server 7.0.15 said for the same samples', () => {
+  vi.useFakeTimers({ now: 1_795_954_546_000 });
+  node = testNode();
+  run('CONFIG', 'SET', 'latency-monitor-threshold', '1');
+  for (const ms of [12, 5, 30]) {
+    took('keys', ms);
+    vi.advanceTimersByTime(1000);
+  }
+  const text = [
+    "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?",
+    "",
+    "1. command: 3 latency spikes (average 15ms, mean deviation 9ms, period 1.00 sec). Worst all time event 30ms.",
+    "",
+    "I have a few advices for you:",
+    "",
+    "- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than 1000'.",
+    "- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.",
+    "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.",
+  ].join('\n') + '\n';
+  expect(run('LATENCY', 'DOCTOR')).toBe(`$${text.length}\r\n${text}\r\n`);
+  // Nothing seen yet with the monitor on: Redis's other words.
+  run('LATENCY', 'RESET');
+  expect(run('LATENCY', 'DOCTOR')).toContain('Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n');
+});

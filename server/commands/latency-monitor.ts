@@ -8,6 +8,7 @@
 import * as r from '../protocol/resp.js';
 import type { Handler, NodeView } from './types.js';
 import { statsOf } from './command-stats.js';
+import { slowlogOf } from './slowlog.js';
 
 /** LATENCY_TS_LEN: samples kept per event. */
 const TS_LEN = 160;
@@ -96,31 +97,63 @@ function ago(seconds: number): string {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
-/**
- * LATENCY GRAPH event: Redis's header and ruler, then one column per sample
- * (a bar of '#' four rows high, scaled between the low and the high) with its
- * age written downwards beneath, as sparkline.c lays it out.
- */
+/** Redis's sparkline.c, filled: rows of '_', 'o', '#' and '|' scaled between the lowest and highest sample, then each label written downwards. */
+function sparkline(values: readonly number[], labels: readonly string[], columns: number, rows: number): string {
+  const CHARSET = '_o#';
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const relmax = max - min === 0 ? 1 : max - min;
+  const steps = CHARSET.length * rows;
+  let out = '';
+  for (let offset = 0; offset < values.length; offset += columns) {
+    if (offset !== 0) out += '\n';
+    const len = Math.min(columns, values.length - offset);
+    for (let row = 0; ; row++) {
+      let loop = false;
+      const chars = new Array<string>(len).fill(' ');
+      for (let j = 0; j < len; j++) {
+        const relval = values[j + offset]! - min;
+        // C's (int)(relval*steps)/relmax, then truncated into an int.
+        let step = Math.trunc(Math.trunc(relval * steps) / relmax);
+        if (step < 0) step = 0;
+        if (step >= steps) step = steps - 1;
+        if (row < rows) {
+          const charidx = step - (rows - row - 1) * CHARSET.length;
+          loop = true;
+          if (charidx >= 0 && charidx < CHARSET.length) chars[j] = CHARSET[charidx]!;
+          else if (charidx >= CHARSET.length) chars[j] = '|';
+        } else {
+          // One blank row between the graph and the labels.
+          if (row - rows < 1) {
+            loop = true;
+            break;
+          }
+          const label = labels[j + offset]!;
+          const at = row - rows - 1;
+          if (label.length > at) {
+            loop = true;
+            chars[j] = label[at]!;
+          }
+        }
+      }
+      if (!loop) break;
+      out += chars.join('') + '\n';
+    }
+  }
+  return out;
+}
+
+/** LATENCY GRAPH event: Redis's header, an 80-column ruler, and the samples as a sparkline labelled by their age. */
 export const latencyGraph: Handler = (ctx, argv) => {
   const s = latencyOf(ctx.node).events.get(argv[2]!);
   if (s === undefined) return r.error(`ERR No samples available for event '${argv[2]!}'`);
   const values = s.samples.map((x) => x.latency);
-  const max = Math.max(...values);
-  const min = Math.min(...values);
-  let out = `${argv[2]!} - high ${max} ms, low ${min} ms (all time high ${s.max} ms)\n${'-'.repeat(GRAPH_COLS)}\n`;
-  const rows = 4;
   const now = Math.floor(Date.now() / 1000);
-  const cols = s.samples.slice(-GRAPH_COLS);
-  const heights = cols.map((x) => (max === min ? rows : Math.max(1, Math.round(((x.latency - min) / (max - min)) * rows))));
-  for (let row = rows; row >= 1; row--) out += heights.map((h) => (h >= row ? '#' : ' ')).join('').trimEnd() + '\n';
-  out += '\n';
-  const labels = cols.map((x) => ago(now - x.time));
-  const depth = Math.max(...labels.map((l) => l.length));
-  for (let i = 0; i < depth; i++) out += labels.map((l) => l[i] ?? ' ').join('').trimEnd() + '\n';
-  return r.verbatim(out, ctx.proto);
+  const header = `${argv[2]!} - high ${Math.max(...values)} ms, low ${Math.min(...values)} ms (all time high ${s.max} ms)\n${'-'.repeat(GRAPH_COLS)}\n`;
+  return r.verbatim(header + sparkline(values, s.samples.map((x) => ago(now - x.time)), GRAPH_COLS, 4), ctx.proto);
 };
 
-/** LATENCY DOCTOR: Redis's words when the monitor is off or saw nothing, else each event's figures. */
+/** LATENCY DOCTOR: Redis's createLatencyReport for the events recorded here (command and fast-command), word for word. */
 export const latencyDoctor: Handler = (ctx) => {
   const m = latencyOf(ctx.node);
   if (m.events.size === 0 && m.thresholdMs === 0) {
@@ -129,19 +162,57 @@ export const latencyDoctor: Handler = (ctx) => {
       ctx.proto,
     );
   }
-  if (m.events.size === 0) {
-    return r.verbatim('Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n', ctx.proto);
-  }
-  let out = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
+  const slowerThan = slowlogOf(ctx.node).slowerThan;
+  const now = Math.floor(Date.now() / 1000);
+  let out = '';
   let i = 0;
+  const advise = { slowlogEnabled: false, slowlogTuning: false, slowlogInspect: false, scheduler: false, largeObjects: false };
   for (const [event, s] of m.events) {
+    if (++i === 1) out += "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
+    // analyzeLatencyForEvent: integer average and mean deviation, the period since the oldest sample.
     const n = s.samples.length;
     const avg = Math.floor(s.samples.reduce((a, x) => a + x.latency, 0) / n);
-    const mad = Math.floor(s.samples.reduce((a, x) => a + Math.abs(x.latency - avg), 0) / n);
-    const period = n > 1 ? (s.samples[n - 1]!.time - s.samples[0]!.time) / n : 0;
-    out += `${++i}. ${event}: ${n} latency spikes (average ${avg}ms, mean deviation ${mad}ms, period ${period.toFixed(2)} sec). Worst all time event ${s.max}ms.\n`;
+    const mad = Math.floor(s.samples.reduce((a, x) => a + Math.abs(avg - x.latency), 0) / n);
+    const period = Math.max(1, now - Math.min(...s.samples.map((x) => x.time)));
+    out += `${i}. ${event}: ${n} latency spikes (average ${avg}ms, mean deviation ${mad}ms, period ${(period / n).toFixed(2)} sec). Worst all time event ${s.max}ms.`;
+    if (event.toLowerCase() === 'command') {
+      if (slowerThan < 0) advise.slowlogEnabled = true;
+      else if (Math.trunc(slowerThan / 1000) > m.thresholdMs) advise.slowlogTuning = true;
+      advise.slowlogInspect = advise.largeObjects = true;
+    }
+    if (event.toLowerCase() === 'fast-command') advise.scheduler = true;
+    out += '\n';
   }
-  out += '\nI have a few advices for you:\n\n- Check your slow log (SLOWLOG GET) for the commands that took long.\n';
+  const advices = Object.values(advise).some((a) => a);
+  if (i === 0 && !advices) {
+    out += 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n';
+  } else if (!advices) {
+    out += "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your help request.\n";
+  } else {
+    out += '\nI have a few advices for you:\n\n';
+    if (advise.slowlogEnabled) {
+      out += `- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than ${m.thresholdMs * 1000}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n`;
+    }
+    if (advise.slowlogTuning) {
+      out += `- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than ${m.thresholdMs * 1000}'.\n`;
+    }
+    if (advise.slowlogInspect) {
+      out += '- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n';
+    }
+    if (advise.scheduler) {
+      out +=
+        '- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n' +
+        '  1) Lower the system load.\n' +
+        '  2) Use a computer / VM just for Redis if you are running other software in the same system.\n' +
+        '  3) Check if you have a "noisy neighbour" problem.\n' +
+        "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
+        '  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+    }
+    if (advise.largeObjects) {
+      out +=
+        '- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n';
+    }
+  }
   return r.verbatim(out, ctx.proto);
 };
 
