@@ -237,7 +237,9 @@ function histogram(samples: readonly number[], calls: number, proto: r.Proto): r
 /** LATENCY HISTOGRAM [command ...]: each command's calls and latency distribution (only commands with calls). */
 export const latencyHistogram: Handler = (ctx, argv) => {
   const stats = statsOf(ctx.node);
-  const names = argv.length > 2 ? argv.slice(2).map((n) => n.toLowerCase()) : [...stats.names()];
+  // A container named (CONFIG) stands for its subcommands, as Redis answers it.
+  const all = [...stats.names()];
+  const names = argv.length > 2 ? argv.slice(2).flatMap((n) => [n.toLowerCase(), ...all.filter((x) => x.startsWith(`${n.toLowerCase()}|`))]) : all;
   const out: [r.Reply, r.Reply][] = [];
   const seen = new Set<string>();
   for (const name of names) {
