@@ -6,7 +6,7 @@
 import { afterEach, expect, test, vi } from 'vitest';
 import { int, SYNTAX, testClient, testNode, type TestNode } from './test-node.js';
 import { lookupCommand } from './table.js';
-import { pausedUntil } from './clients.js';
+import { clientType, pausedUntil } from './clients.js';
 import type { ClientState, Ctx } from './types.js';
 
 let node: TestNode | null = null;
@@ -48,6 +48,10 @@ test('CLIENT KILL: the old form, each filter, SKIPME, and Redis errors', () => {
   expect(me.closeAfterReply).toBe(false);
   expect(run(ctx, 'CLIENT', 'KILL', 'USER', 'default', 'SKIPME', 'no', 'MAXAGE', '0')).toBe(int(3));
   expect(me.closeAfterReply).toBe(true);
+
+  // Redis shows a monitor as a normal client, though it is a replica inside.
+  expect(clientType({ ...testClient(), monitor: true })).toBe('normal');
+  expect(clientType({ ...testClient(), fromPrimary: true })).toBe('master');
 
   expect(run(ctx, 'CLIENT', 'KILL', 'ID', '10', 'wrong_arg')).toBe(SYNTAX);
   for (const id of ['str', '-1', '0']) expect(run(ctx, 'CLIENT', 'KILL', 'ID', id)).toBe('-ERR client-id should be greater than 0\r\n');

@@ -22,10 +22,10 @@ export function clientTypeByName(name: string): ClientType | null {
   return null;
 }
 
-/** Redis's getClientType: a replica (or monitor) first, then the primary's link, a subscriber, else normal. */
+/** Redis's getClientType: the primary's link, a replica, a subscriber, else normal (a monitor too, as Redis shows it). */
 export function clientType(c: ClientState): ClientType {
-  if (c.monitor || c.replica?.id != null) return 'replica';
   if (c.fromPrimary) return 'master';
+  if (c.replica?.id != null) return 'replica';
   if (isSubscribed(c)) return 'pubsub';
   return 'normal';
 }
