@@ -39,6 +39,8 @@ export type LinkState = 'idle' | 'connecting' | 'up' | 'down';
 const BACKOFF_MIN_MS = 100;
 /** Requests are joined into one string up to this size, then written as they are. */
 const OUT_PIECE = 1 << 20;
+/** Queued bytes that go out after the current read rather than at the end of the loop's turn: about 16 small requests. */
+const EAGER_FLUSH = 512;
 /** A timeout check that waited this long for its turn found the loop busy, and waits for one more read. */
 const STALL_MS = 20;
 const BACKOFF_MAX_MS = 5000;
@@ -70,6 +72,7 @@ export class PeerLink {
   private out: string[] = [];
   private outSmall = '';
   private flushScheduled = false;
+  private flushThisTick = false;
   private backoff = BACKOFF_MIN_MS;
   private retryAt = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -120,10 +123,14 @@ export class PeerLink {
   }
 
   /**
-   * Forwarded requests of one tick go out together: small ones joined, big
+   * Forwarded requests go out together: small ones joined, big
    * ones (a forwarded 200 MB SET) as they are, never one string past V8's
    * limit. A request's clock starts when it is written, not when it was
-   * queued behind a long command on this node.
+   * queued behind a long command on this node. A few small requests (one
+   * client's single request) wait for the end of this turn of the event loop,
+   * so that those of every client read in it share one write; a batch past
+   * EAGER_FLUSH (a client's pipeline) goes out right after the read that made
+   * it, so the peer starts on it while this node reads the next client.
    */
   private write(data: string): void {
     if (data.length >= OUT_PIECE) {
@@ -137,14 +144,24 @@ export class PeerLink {
         this.outSmall = '';
       }
     }
-    if (!this.flushScheduled) {
+    if (this.out.length > 0 || this.outSmall.length >= EAGER_FLUSH) {
+      if (!this.flushThisTick) {
+        this.flushThisTick = true;
+        process.nextTick(() => {
+          this.flushThisTick = false;
+          this.flush();
+        });
+      }
+    } else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
     }
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     if (this.outSmall.length > 0) this.out.push(this.outSmall);
     this.outSmall = '';
     const batch = this.out;
