@@ -7,8 +7,7 @@
 import type { ClientState, CommandSpec, NodeView } from './types.js';
 import { slowlogOf, type SlowLog } from './slowlog.js';
 import { latencyOf, type LatencyMonitor } from './latency-monitor.js';
-import { monitorsOf } from './monitor.js';
-import { feedMonitors } from './monitor.js';
+import { feedMonitors, monitorsOf } from './monitor.js';
 
 export interface CallObservers {
   readonly slowlog: SlowLog;
