@@ -342,4 +342,23 @@ describe('MONITOR in a cluster', () => {
       for (const c of [monFoo, monBar, viaFoo, viaBar]) c.close();
     }
   });
+
+  test('CLIENT KILL on every node leaves the links between nodes alone: forwarding goes on at once', async () => {
+    const [a, b] = [await RawClient.connect(two.ports['foo']!), await RawClient.connect(two.ports['bar']!)];
+    try {
+      expect(await a.command('SET', 'zebra', 'before')).toBe('+OK\r\n'); // foo has a link to bar now
+      expect(await b.command('SET', 'apple', 'before')).toBe('+OK\r\n'); // and bar one to foo
+      for (const c of [a, b]) {
+        // The only other connection to each node is the other node's link: not a client, not killed.
+        expect(await c.command('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')).toBe(':0\r\n');
+        expect(await c.command('CLIENT', 'KILL', 'ADDR', '127.0.0.1:1', 'SKIPME', 'yes')).toBe(':0\r\n');
+      }
+      expect(await a.command('GET', 'zebra')).toBe('$6\r\nbefore\r\n');
+      expect(await b.command('GET', 'apple')).toBe('$6\r\nbefore\r\n');
+      expect(await a.command('INFO', 'cluster')).not.toMatch(/unreachable/);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
 });
