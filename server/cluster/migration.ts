@@ -320,7 +320,7 @@ export class Migration {
     const dests = new Set(this.outgoing.values());
     for (const dest of dests) {
       if (only !== undefined && dest !== only) continue;
-      this.host.links.get(dest)?.send(['KV.MIGRATING', 'start', bytesToWire(this.bytesTo(dest))], (reply) => this.takenBy(dest, reply));
+      this.upLink(dest)?.send(['KV.MIGRATING', 'start', bytesToWire(this.bytesTo(dest))], (reply) => this.takenBy(dest, reply));
     }
   }
 
@@ -349,7 +349,7 @@ export class Migration {
    * (this node may have restarted since it was told).
    */
   private askSource(src: string, atStart = false): void {
-    this.host.links.get(src)?.send(['KV.MIGRATIONS'], (reply) => {
+    this.upLink(src)?.send(['KV.MIGRATIONS'], (reply) => {
       if (isErrorReply(reply) && (stringValue(reply) ?? '').startsWith('LOADING')) {
         // That node is loading its data: it cannot say yet what it holds.
         setTimeout(() => this.askSource(src, atStart), 100).unref();
@@ -401,12 +401,23 @@ export class Migration {
     return bytesToWire(mine);
   }
 
+  /**
+   * The link to `peer` if it is up. Messages about a move go only over links
+   * that are up (a link that comes up sends them: linkUp): one sent to a peer
+   * still starting would put the link into its backoff, and clients' requests
+   * through it would fail fast for that long.
+   */
+  private upLink(peer: string): PeerLink | undefined {
+    const link = this.host.links.get(peer);
+    return link?.state === 'up' ? link : undefined;
+  }
+
   /** Tells `peer` (or every peer) which bytes this node owns, ahead of the requests it sends there. */
   private tellOwned(peer?: string): void {
     const owners = ownersByByte(this.host.table());
     const owned: number[] = [];
     for (let b = 0; b < 256; b++) if (owners[b] === this.host.self) owned.push(b);
-    for (const [name, link] of this.host.links) if (peer === undefined || name === peer) link.send(['KV.MIGRATING', 'owned', bytesToWire(owned)], () => {});
+    for (const name of this.host.links.keys()) if (peer === undefined || name === peer) this.upLink(name)?.send(['KV.MIGRATING', 'owned', bytesToWire(owned)], () => {});
   }
 
   /** A target's answer naming bytes it takes: they are served there from now on. */
