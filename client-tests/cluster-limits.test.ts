@@ -5,6 +5,9 @@
 // a link's queue today is each client's window of replies owed by other nodes
 // (connection.ts, OWED_WINDOW = 512): past it, the client's socket is not read.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RawClient } from './support/raw.js';
 import { resp } from './support/exchange.js';
@@ -29,7 +32,9 @@ async function divergentFiles(): Promise<{ nodes: Record<string, KvNode>; ports:
   };
   const nodes: Record<string, KvNode> = {};
   for (const [name, lines] of Object.entries(files)) {
-    nodes[name] = new KvNode(configFor(parseConfig(lines.join('\n') + '\n', `${name}.conf`), name), { log: () => {} });
+    // Each node's files in a directory of the test's, never ./data/<name> of the checkout.
+    const dir = mkdtempSync(join(tmpdir(), 'kv-limits-'));
+    nodes[name] = new KvNode(configFor(parseConfig([...lines, `dir ${dir}`].join('\n') + '\n', `${name}.conf`), name), { log: () => {} });
     await nodes[name].start();
   }
   return { nodes, ports, stop: async () => void (await Promise.all(Object.values(nodes).map((n) => n.stop()))) };

@@ -3,6 +3,9 @@
 // links, the warning for a node bound beyond loopback, and keys that would
 // reach JavaScript object internals.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
 import { configFor, parseConfig } from '../server/cluster/config.js';
@@ -86,7 +89,8 @@ describe('binding', () => {
   test('a loopback node does not warn', async () => {
     const port = await freePort();
     const logs: string[] = [];
-    const node = new KvNode(configFor(parseConfig(`secret security-test-secret\nsave ""\nnode lo 127.0.0.1:${port}\nroute * lo\n`), 'lo'), { log: (m) => logs.push(m) });
+    const dir = mkdtempSync(join(tmpdir(), 'kv-security-'));
+    const node = new KvNode(configFor(parseConfig(`secret security-test-secret\nsave ""\ndir ${dir}\nnode lo 127.0.0.1:${port}\nroute * lo\n`), 'lo'), { log: (m) => logs.push(m) });
     await node.start();
     await node.stop();
     expect(logs.join('\n')).not.toContain('WARNING');
