@@ -129,53 +129,68 @@ function unexpectedLog(p: Proc): string[] {
     .slice(0, 5);
 }
 
+/**
+ * Every target is started first, and each measurement (test, -P, round) runs
+ * on the targets in turn: on a shared machine whose load changes by the
+ * minute, the ratios between targets then compare runs made seconds apart,
+ * not minutes. An idle target costs the others nothing.
+ */
 async function runMatrix(o: Options, checks: string[]): Promise<Row[]> {
   const requests: Record<number, number> = o.quick ? { 1: 20_000, 16: 100_000 } : { 1: 100_000, 16: 500_000 };
   const rows: Row[] = [];
-  for (const id of o.targets) {
-    log(`starting ${TARGET_LABELS[id]}`);
-    let target: Target;
-    try {
-      target = await startTarget(id);
-    } catch (e) {
-      checks.push(`${id}: could not start: ${(e as Error).message.slice(0, 500)}`);
-      continue;
+  const targets: Target[] = [];
+  try {
+    for (const id of o.targets) {
+      log(`starting ${TARGET_LABELS[id]}`);
+      try {
+        const target = await startTarget(id);
+        targets.push(target);
+        // Warm-up (the JIT, the links, the allocator), the same for every target.
+        await redisBenchmark({ port: target.port, test: 'set', requests: o.quick ? 20_000 : 100_000, clients: CLIENTS, pipeline: 16, keyspace: KEYSPACE }).catch((e: Error) => {
+          checks.push(`${id}: warm-up failed: ${e.message.slice(0, 500)}`);
+        });
+      } catch (e) {
+        checks.push(`${id}: could not start: ${(e as Error).message.slice(0, 500)}`);
+      }
     }
-    try {
-      // Warm-up (the JIT, the links, the allocator), the same for every target.
-      await redisBenchmark({ port: target.port, test: 'set', requests: o.quick ? 20_000 : 100_000, clients: CLIENTS, pipeline: 16, keyspace: KEYSPACE }).catch((e: Error) => {
-        checks.push(`${id}: warm-up failed: ${e.message.slice(0, 500)}`);
-      });
-      for (const test of TESTS) {
-        for (const pipeline of [1, 16]) {
-          const n = requests[pipeline]!;
-          const runs: Measurement[] = [];
-          for (let k = 0; k < o.repeat; k++) {
+    for (const test of TESTS) {
+      for (const pipeline of [1, 16]) {
+        const n = requests[pipeline]!;
+        const runs = new Map<TargetId, Measurement[]>(targets.map((t) => [t.id, []]));
+        for (let k = 0; k < o.repeat; k++) {
+          for (const target of targets) {
             try {
-              runs.push(await redisBenchmark({ port: target.port, test, requests: n, clients: CLIENTS, pipeline, keyspace: KEYSPACE }));
+              runs.get(target.id)!.push(await redisBenchmark({ port: target.port, test, requests: n, clients: CLIENTS, pipeline, keyspace: KEYSPACE }));
             } catch (e) {
-              checks.push(`${id} ${test} -P ${pipeline} FAILED: ${(e as Error).message.slice(0, 500)}`);
-              log(`  ${id} ${test} -P ${pipeline} FAILED: ${(e as Error).message.slice(0, 500)}`);
+              checks.push(`${target.id} ${test} -P ${pipeline} FAILED: ${(e as Error).message.slice(0, 500)}`);
+              log(`  ${target.id} ${test} -P ${pipeline} FAILED: ${(e as Error).message.slice(0, 500)}`);
             }
           }
-          if (runs.length === 0) continue;
-          const m = median(runs);
-          rows.push({ ...m, target: id, test, pipeline, requests: n, clients: CLIENTS, keyspace: KEYSPACE });
-          log(`  ${id.padEnd(10)} ${test.padEnd(5)} -P ${String(pipeline).padEnd(2)} ${Math.round(m.rps).toString().padStart(7)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  (${m.seconds.toFixed(1)} s)`);
-          if (m.errors.length) checks.push(`${id} ${test} -P ${pipeline}: error replies: ${m.errors[0]}`);
+        }
+        for (const target of targets) {
+          const got = runs.get(target.id)!;
+          if (got.length === 0) continue;
+          const m = median(got);
+          rows.push({ ...m, target: target.id, test, pipeline, requests: n, clients: CLIENTS, keyspace: KEYSPACE });
+          log(`  ${target.id.padEnd(10)} ${test.padEnd(5)} -P ${String(pipeline).padEnd(2)} ${Math.round(m.rps).toString().padStart(7)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  (${m.seconds.toFixed(1)} s)`);
+          if (m.errors.length) checks.push(`${target.id} ${test} -P ${pipeline}: error replies: ${m.errors[0]}`);
         }
       }
-      if (target.nodes.size > 0) checks.push(`${id} routing counters after the run: ${await routingCounters(target)}`);
-      for (const p of target.procs) {
-        if (!p.running()) checks.push(`${id}: ${p.name} is no longer running:\n${p.tail()}`);
-      }
-    } finally {
-      await target.stop();
     }
+    for (const target of targets) {
+      if (target.nodes.size > 0) checks.push(`${target.id} routing counters after the run: ${await routingCounters(target)}`);
+      for (const p of target.procs) {
+        if (!p.running()) checks.push(`${target.id}: ${p.name} is no longer running:\n${p.tail()}`);
+      }
+    }
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()));
+  }
+  for (const target of targets) {
     for (const p of target.procs) {
       const exit = await p.exited;
-      if (target.nodes.size > 0 && exit.code !== 0) checks.push(`${id}: ${p.name} exited with ${exit.signal ?? `code ${exit.code}`} on SIGTERM`);
-      if (target.nodes.size > 0) for (const l of unexpectedLog(p)) checks.push(`${id}: ${p.name} logged: ${l}`);
+      if (target.nodes.size > 0 && exit.code !== 0) checks.push(`${target.id}: ${p.name} exited with ${exit.signal ?? `code ${exit.code}`} on SIGTERM`);
+      if (target.nodes.size > 0) for (const l of unexpectedLog(p)) checks.push(`${target.id}: ${p.name} logged: ${l}`);
     }
   }
   return rows;
