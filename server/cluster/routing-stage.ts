@@ -141,6 +141,16 @@ export class RoutingStage {
     return true;
   }
 
+  /**
+   * A command that takes several steps between nodes reads a key here and
+   * changes it a step later: a key of a moving range must not be shipped in
+   * between (the move would bring back what the command deleted). Such keys go
+   * to their new owner first, and the command follows them there.
+   */
+  private settleMoving(spec: CommandSpec, argv: readonly string[]): void {
+    if (this.migration?.moving) this.migration.shipNow(keyPositions(spec, argv).map((i) => argv[i]!));
+  }
+
   /** Runs `spec` for `argv` wherever its keys live. */
   dispatch(ctx: Ctx, spec: CommandSpec, argv: string[]): MaybeAsync {
     switch (spec.routing) {
@@ -153,8 +163,10 @@ export class RoutingStage {
       case 'split-ok':
         return this.split(ctx, spec, argv);
       case 'msetnx':
+        this.settleMoving(spec, argv);
         return this.msetnx(ctx, spec, argv);
       case 'rename':
+        this.settleMoving(spec, argv);
         return this.rename(ctx, spec, argv);
       case 'transaction':
         return this.transaction(ctx, spec, argv);
@@ -163,6 +175,7 @@ export class RoutingStage {
       case 'wait':
         return this.wait(ctx, spec, argv);
       case 'list-move':
+        this.settleMoving(spec, argv);
         return this.blocking!.listMove(ctx, spec, argv);
       case 'blocking':
         return this.blocking!.dispatch(ctx, spec, argv);
