@@ -14,6 +14,7 @@ import type { Ctx, Handler } from './types.js';
 import { NO_SUCH_KEY, NOT_INTEGER, SYNTAX, WRONGTYPE } from './errors.js';
 import { parseLongDouble } from './float-format.js';
 import { logEffect } from './propagate.js';
+import { clampRange } from './ranges.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -124,15 +125,6 @@ export const lindex: Handler = (ctx, argv) => {
   return r.bulkOrNil(l.at(index), ctx.proto);
 };
 
-/** LRANGE and LTRIM's clamping: [start, end] inside the list, or null when the range is empty. */
-function clampRange(start: number, end: number, len: number): [number, number] | null {
-  if (start < 0) start += len;
-  if (end < 0) end += len;
-  if (start < 0) start = 0;
-  if (start > end || start >= len) return null;
-  if (end >= len) end = len - 1;
-  return [start, end];
-}
 
 export const lrange: Handler = (ctx, argv) => {
   const start = parseLong(argv[2]!);

@@ -20,6 +20,7 @@ import { parseTimeout } from './lists.js';
 import { arrayElements, stringValue } from '../protocol/reply-framer.js';
 import type { AnyReply } from '../protocol/resp.js';
 import type { Store } from '../store/store.js';
+import { clampRange } from './ranges.js';
 
 const NOT_FLOAT = r.error('ERR value is not a valid float');
 const MIN_MAX_NOT_FLOAT = r.error('ERR min or max is not a float');
@@ -190,15 +191,6 @@ function packedLexWalk(z: ZSetValue, range: LexRange, reverse: boolean, offset: 
   return out;
 }
 
-/** Redis's start/stop sanitising for ranks (negative from the end): [from, to] inclusive, or null when empty. */
-function rankSpan(start: number, end: number, len: number): [number, number] | null {
-  if (start < 0) start += len;
-  if (end < 0) end += len;
-  if (start < 0) start = 0;
-  if (start > end || start >= len) return null;
-  if (end >= len) end = len - 1;
-  return [start, end];
-}
 
 /**
  * The nodes of ranks [start, end), in order or reversed, after skipping
@@ -280,7 +272,7 @@ function selectorOf(req: RangeRequest): Selector | r.Reply {
     const end = parseLong(req.max);
     if (start === null || end === null) return NOT_INTEGER;
     return (z) => {
-      const span = rankSpan(start, end, z.size);
+      const span = clampRange(start, end, z.size);
       if (span === null) return [];
       const [from, to] = span;
       return req.reverse ? nodesIn(z, z.size - 1 - to, z.size - from, true) : nodesIn(z, from, to + 1, false);
