@@ -26,6 +26,7 @@
 // a key is while a move is on.
 
 import type { PeerLink } from './peer-link.js';
+import { ownersByByte } from './router.js';
 import type { RouteEntry } from './config.js';
 import type { Store } from '../store/store.js';
 import { dumpPayload } from '../persistence/rdb.js';
@@ -66,13 +67,6 @@ const RETRY_MS = 500;
 const SCAN_CHUNK = 20_000;
 /** How often progress is logged during a long move, and importers re-check their sources. */
 const PROGRESS_MS = 3000;
-
-/** The owner of each first byte by `table` (null where no entry covers it). */
-function ownersByByte(table: readonly RouteEntry[]): (string | null)[] {
-  const out = new Array<string | null>(256).fill(null);
-  for (const e of table) for (let b = e.from; b <= e.to; b++) out[b] ??= e.node;
-  return out;
-}
 
 /** Bytes as ranges for people: "g-m,q". */
 export function describeBytes(bytes: Iterable<number>): string {

@@ -32,3 +32,10 @@ export function ownerOf(table: readonly RouteEntry[], key: string): Route {
   }
   return { error: `ERR could not find entry for ${inspectBucket(key)} in table ${describeTable(table)}` };
 }
+
+/** The owner of each first byte by `table`, as ownerOf() finds it (null where no entry covers it). */
+export function ownersByByte(table: readonly RouteEntry[]): (string | null)[] {
+  const out = new Array<string | null>(256).fill(null);
+  for (const e of table) for (let b = e.from; b <= e.to; b++) out[b] ??= e.node;
+  return out;
+}

@@ -14,7 +14,7 @@ import { arrayElements, integerValue, isErrorReply, stringValue } from '../proto
 import type { CommandSpec, Ctx, QueuedCommand } from '../commands/types.js';
 import { keyPositions, keyRange, writtenKeyPositions } from '../commands/key-positions.js';
 import type { NodeAddress, RouteEntry } from './config.js';
-import { inspectBucket, ownerOf } from './router.js';
+import { inspectBucket, ownerOf, ownersByByte } from './router.js';
 import type { PeerLink } from './peer-link.js';
 import { keyMoveOf, moveKey } from './move-key.js';
 import type { Migration } from './migration.js';
@@ -117,10 +117,10 @@ export class RoutingStage {
     for (const [oldNode, newNode] of this.replaced) this.table = this.table.map((e) => (e.node === oldNode ? { ...e, node: newNode } : e));
     // Ranges that changed owner, with the owner they had: see owner().
     this.previous.clear();
+    const [was, is] = [ownersByByte(before), ownersByByte(this.table)];
     for (let b = 0; b < 256; b++) {
-      const key = String.fromCharCode(b);
-      const [was, is] = [ownerOf(before, key), ownerOf(this.table, key)];
-      if ('node' in was && 'node' in is && was.node !== is.node && was.node !== this.self) this.previous.set(b, was.node);
+      const prev = was[b]!;
+      if (prev !== null && is[b] !== null && prev !== is[b] && prev !== this.self) this.previous.set(b, prev);
     }
   }
 
