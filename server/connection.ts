@@ -33,7 +33,6 @@ export interface ConnectionHost extends PipelineHost {
    * always): `ready` is then called once they are.
    */
   repliesMayGo(ready: () => void): boolean;
-  countCommand(): void;
   countBytes(inBytes: number, outBytes: number): void;
   onClose(conn: Connection): void;
 }
@@ -263,7 +262,6 @@ export class Connection {
       void pause.then(() => this.release());
       return;
     }
-    this.host.countCommand();
     const result = execute(this.host, this.state, argv);
     if (this.replicaId !== null) return; // a replica's stream: nothing it sends is answered
     // CLIENT REPLY OFF, or SKIP's next command: the reply is dropped (the flags as the command left them).

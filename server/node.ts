@@ -45,7 +45,7 @@ export class KvNode implements ConnectionHost {
   private nextClientId = 1;
   private readonly secret: string;
   private readonly startedAt = Date.now();
-  private stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
+  private stats = { connections: 0, rejected: 0, netIn: 0, netOut: 0 };
   private readonly oplog: OpLog;
   readonly persistence: Persistence;
   readonly replication: Replication;
@@ -377,9 +377,6 @@ export class KvNode implements ConnectionHost {
     return (this.settings.get('requirepass') ?? '') !== '';
   }
 
-  countCommand(): void {
-    this.stats.commands++;
-  }
 
   countBytes(inBytes: number, outBytes: number): void {
     this.stats.netIn += inBytes;
@@ -438,7 +435,7 @@ export class KvNode implements ConnectionHost {
         return 'error' in route ? null : route.node;
       },
       resetStats: () => {
-        this.stats = { commands: 0, connections: 0, rejected: 0, netIn: 0, netOut: 0 };
+        this.stats = { connections: 0, rejected: 0, netIn: 0, netOut: 0 };
         this.store.lookups.hits = this.store.lookups.misses = 0;
       },
     };
